@@ -1,0 +1,35 @@
+"""consult: the 業務DX相談窓口 application."""
+from collections.abc import Mapping
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Create and wire the application; `config` overrides the environment (tests)."""
+    app = Flask(__name__, template_folder="../templates", static_folder="static")
+    app.config.from_mapping(config_module.from_env())
+    if config:
+        app.config.from_mapping(config)
+    config_module.check(app.config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["CONSULT_MAX_UPLOAD_MB"] * 1024 * 1024 + 256 * 1024
+
+    from models import db
+
+    from .extensions import csrf, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import web
+
+    web.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,6 @@
+"""Login, logout, password change and the role guard."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401

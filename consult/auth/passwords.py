@@ -1,0 +1,32 @@
+"""Password hashing (argon2id) and the password policy."""
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# A hash of a random string, verified when the login id is unknown so timing does not reveal it.
+_DUMMY_HASH = _hasher.hash("consult-dummy-password-for-timing")
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password against a stored hash (constant work even without a hash)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def policy_problems(password: str, login: str, min_length: int) -> list[str]:
+    """List what is wrong with a new password, in Japanese (empty when it is acceptable)."""
+    problems = []
+    if len(password) < min_length:
+        problems.append(f"パスワードは{min_length}文字以上にしてください")
+    if login and login.lower() in password.lower():
+        problems.append("パスワードにログインIDを含めないでください")
+    if len(set(password)) < 4:
+        problems.append("同じ文字の繰り返しなど、推測されやすいパスワードは使えません")
+    return problems

@@ -1,0 +1,82 @@
+"""Login, logout and change-password pages."""
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from consult.errors import DomainError
+from consult.extensions import limiter
+
+from . import bp, service
+from .forms import LoginForm, PasswordForm
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Accept only a local path as the page to return to after login."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _login_key() -> str:
+    """Rate-limit key per account (the login id typed)."""
+    return "login:" + (request.form.get("login", "") or "").strip().lower()[:64]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30/minute;200/hour", methods=["POST"])
+@limiter.limit("10/minute", methods=["POST"], key_func=_login_key)
+def login():
+    """Show the login form and log the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.login.data, form.password.data)
+        except service.LoginFailed as exc:
+            error = exc.message
+        else:
+            next_url = _safe_next(request.args.get("next"))
+            session.clear()  # a fresh session on login (no fixation)
+            login_user(user, remember=bool(form.remember.data))
+            session.permanent = False
+            if user.must_change_password:
+                flash("パスワードの変更が必要です。新しいパスワードを設定してください。", "warning")
+                return redirect(url_for("auth.password"))
+            flash(f"{user.name}さん、ようこそ。", "success")
+            return redirect(next_url or url_for("main.home"))
+    status = 200 if not (error or form.errors) else 422
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out and clear the session."""
+    logout_user()
+    session.clear()
+    flash("ログアウトしました。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password."""
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            service.change_own_password(current_user, form.current.data, form.new.data)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            login_user(current_user._get_current_object(), fresh=True)  # the session token rotated: keep this session
+            flash("パスワードを変更しました。", "success")
+            return redirect(url_for("main.home"))
+    status = 200 if not (error or form.errors) else 422
+    return render_template("auth/password.html", form=form, error=error), status

@@ -1,0 +1,93 @@
+"""Command-line interface (stable; see ARCHITECTURE.md): departments, users, seed-demo."""
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from . import accounts
+
+departments_cli = AppGroup("departments", help="所属を管理します。")
+users_cli = AppGroup("users", help="利用者を管理します。")
+
+
+def _fail(message: str) -> None:
+    """Print one clear line to stderr and exit non-zero."""
+    click.echo(f"エラー: {message}", err=True)
+    sys.exit(1)
+
+
+@departments_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--parent", "parent_code", default=None, help="親の所属（部局）のコード")
+def departments_add(code, name, parent_code):
+    """Add a department (所属); an existing CODE is an error."""
+    try:
+        dept = accounts.add_department(code, name, parent_code)
+    except accounts.AccountError as exc:
+        _fail(exc.message)
+    click.echo(f"所属を追加しました: {dept.code} {dept.full_name}")
+
+
+@users_cli.command("create")
+@click.argument("login")
+@click.option("--name", required=True, help="氏名")
+@click.option("--role", required=True, help="requester, dx_staff, admin のいずれか")
+@click.option("--department", "department_code", default=None, help="所属コード")
+@click.option("--email", default=None, help="メールアドレス")
+@click.option("--password-stdin", is_flag=True, help="パスワードを標準入力の1行目から読む")
+def users_create(login, name, role, department_code, email, password_stdin):
+    """Add a user; the password is the first line of stdin."""
+    if not password_stdin:
+        _fail("--password-stdin を指定し、パスワードを標準入力から渡してください")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = accounts.create_user(login, name=name, role=role, department_code=department_code, email=email, password=password)
+    except accounts.AccountError as exc:
+        _fail(exc.message)
+    click.echo(f"利用者を追加しました: {user.login} ({user.role_label})")
+
+
+@users_cli.command("set-role")
+@click.argument("login")
+@click.argument("role")
+def users_set_role(login, role):
+    """Change a user's role."""
+    try:
+        user = accounts.set_role(login, role)
+    except accounts.AccountError as exc:
+        _fail(exc.message)
+    click.echo(f"{user.login} の役割を {user.role_label} にしました")
+
+
+@users_cli.command("deactivate")
+@click.argument("login")
+def users_deactivate(login):
+    """Deactivate a user (nothing is deleted)."""
+    try:
+        user = accounts.deactivate(login)
+    except accounts.AccountError as exc:
+        _fail(exc.message)
+    click.echo(f"{user.login} を無効にしました")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load demo departments, users, tickets and cases (idempotent)."""
+    from .demo import seed
+
+    summary = seed.run(echo=click.echo)
+    click.echo(summary)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app."""
+    app.cli.add_command(departments_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
+    try:
+        from .search import cli as search_cli
+    except ImportError:  # the search package may not be wired yet
+        return
+    search_cli.init_app(app)

@@ -1,0 +1,94 @@
+"""Domain errors raised by services and the Japanese error pages."""
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+ERROR_TITLES = {
+    400: "リクエストを処理できませんでした",
+    401: "ログインが必要です",
+    403: "このページを表示する権限がありません",
+    404: "ページが見つかりません",
+    405: "この操作はできません",
+    409: "ほかの人が先に更新しました",
+    413: "ファイルが大きすぎます",
+    429: "操作が多すぎます",
+    500: "システムエラーが発生しました",
+    503: "ただいま混み合っています",
+}
+ERROR_HINTS = {
+    400: "入力内容や操作をもう一度確認してください。前の画面に戻ってやり直すことができます。",
+    403: "必要な権限がない可能性があります。必要な場合は管理者にお問い合わせください。",
+    404: "URLが正しいか確認してください。削除されたか、表示する権限のないページの可能性があります。",
+    405: "画面のボタンやリンクから操作してください。",
+    413: "添付ファイルの合計サイズが上限を超えています。ファイルを小さくするか分けて送ってください。",
+    429: "しばらく待ってからもう一度お試しください。",
+    500: "時間をおいてもう一度お試しください。解決しない場合はDX推進担当にお知らせください。",
+    503: "時間をおいてもう一度お試しください。",
+}
+
+
+class DomainError(Exception):
+    """A business rule was broken; `message` is shown to the user in Japanese."""
+
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    """The user may not do this."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    """The object does not exist or is not visible to the user."""
+
+    status = 404
+
+
+class ConflictError(DomainError):
+    """Someone else changed the record first (optimistic locking)."""
+
+    status = 409
+
+    def __init__(self, message: str, current=None, changes: dict | None = None):
+        super().__init__(message)
+        self.current = current
+        self.changes = changes or {}
+
+
+def _wants_json() -> bool:
+    """Whether the client asked for JSON rather than a page."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(code: int, message: str | None = None):
+    """Render the Japanese error page (or JSON) for an HTTP status."""
+    title = ERROR_TITLES.get(code, "エラーが発生しました")
+    hint = message or ERROR_HINTS.get(code, "")
+    if _wants_json():
+        return jsonify(error=title, message=hint), code
+    return render_template("errors/error.html", code=code, title=title, hint=hint), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every HTTP error with a Japanese page and never a stack trace."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        code = exc.code or 500
+        if code == 400 and getattr(exc, "description", "").startswith("The CSRF"):
+            return render_error(400, "画面の有効期限が切れたか、不正な送信です。画面を読み込み直してからもう一度送信してください。")
+        return render_error(code)
+
+    @app.errorhandler(DomainError)
+    def handle_domain(exc: DomainError):
+        return render_error(exc.status, exc.message)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return render_error(500)

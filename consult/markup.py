@@ -1,0 +1,144 @@
+"""The single Markdown → safe HTML helper used everywhere user text is rendered.
+
+Pipeline:
+1. Strip invisible bidi/control characters (RTL-override spoofing, NULs).
+2. python-markdown with raw HTML *disabled*: the ``html_block`` preprocessor and
+   ``html`` inline pattern are removed, so anything a user types that looks like
+   HTML is rendered as escaped text (``&lt;script&gt;``), never as markup.
+   Headings are demoted by two levels (# → h3) to sit under page headings,
+   and images are replaced by their alt text.
+3. nh3 (ammonia) with a strict allow-list as defence in depth: no images, no
+   style/on* attributes, links only to absolute http/https/mailto URLs, and
+   every link gets ``rel="noopener noreferrer nofollow"``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+__all__ = [
+    "render_markdown",
+    "is_safe_url",
+    "ALLOWED_TAGS",
+    "ALLOWED_ATTRIBUTES",
+    "ALLOWED_SCHEMES",
+]
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "br", "strong", "em", "code", "pre", "ul", "ol", "li", "blockquote",
+        "a", "table", "thead", "tbody", "tr", "th", "td",
+        "h3", "h4", "h5", "h6", "hr",
+    }
+)  # fmt: skip
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href", "title"}}
+ALLOWED_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+LINK_REL = "noopener noreferrer nofollow"
+
+# Bidi embeddings/overrides/isolates, zero-width & BOM, C0/C1 controls except \t \n.
+_INVISIBLE_RE = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b-\u200d\u2060\ufeff"
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+# Characters browsers silently drop inside URLs (used in "jav\tascript:" tricks).
+_URL_STRIP_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+class _PostProcessTree(Treeprocessor):
+    """Demote headings two levels (# → h3) and replace images by their alt text."""
+
+    def run(self, root):  # noqa: D102 - markdown API
+        for el in root.iter():
+            if len(el.tag) == 2 and el.tag[0] == "h" and el.tag[1].isdigit():
+                el.tag = f"h{min(int(el.tag[1]) + 2, 6)}"
+            elif el.tag == "img":
+                # <span> is not allow-listed: nh3 unwraps it, leaving the alt text.
+                alt = el.get("alt", "")
+                el.attrib.clear()
+                el.tag = "span"
+                el.text = alt
+        return None
+
+
+class _SafeExtension(Extension):
+    """Disable raw HTML, demote headings and drop images."""
+
+    def extendMarkdown(self, md):  # noqa: N802 - markdown API
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_PostProcessTree(md), "consult_post_process", 0)
+
+
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    """Return a per-thread Markdown instance (they are not thread-safe)."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=[
+                "fenced_code",
+                "tables",
+                "sane_lists",
+                "nl2br",
+                _SafeExtension(),
+            ],
+            output_format="html",
+        )
+        _local.md = md
+    return md
+
+
+def is_safe_url(url: str) -> bool:
+    """Return True if url is an absolute http/https/mailto URL."""
+    cleaned = _URL_STRIP_RE.sub("", url)
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if scheme not in ALLOWED_SCHEMES:
+        return False
+    if scheme in ("http", "https"):
+        return bool(parts.netloc)
+    return bool(parts.path)
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    """nh3 hook: drop any href that is not an absolute http/https/mailto URL."""
+    if attr == "href":
+        return value if is_safe_url(value) else None
+    return value
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Render user Markdown to sanitised HTML as Markup (empty Markup for None/blank)."""
+    if not text or not text.strip():
+        return Markup("")
+    text = _INVISIBLE_RE.sub("", text)
+    md = _markdown()
+    try:
+        html = md.reset().convert(text)
+    finally:
+        md.reset()
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes=set(ALLOWED_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    # Safe: `cleaned` is nh3 output restricted to the allow-list above.
+    return Markup(cleaned)  # noqa: S704  # nosec B704

@@ -1,0 +1,257 @@
+"""The Whoosh index of published cases: schema, open/create, batched writes, rebuild, and a
+per-process searcher cache.
+
+The index is derived data (the database is the source of truth).  Writers wait for the lock
+for ``WRITE_TIMEOUT`` seconds and then raise :class:`IndexBusyError`, which callers catch to
+keep their outbox entry for a later attempt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from datetime import datetime
+
+from whoosh import index as windex
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import LockError
+
+from .analysis import JapaneseAnalyzer
+
+__all__ = ["IndexBusyError", "make_schema", "open_index", "upsert_cases", "delete_cases",
+           "rebuild", "get_searcher", "case_to_doc", "FACET_FIELDS", "WRITE_TIMEOUT"]
+
+WRITE_TIMEOUT = 10.0
+TITLE_BOOST = 3.0
+KEYWORDS_BOOST = 1.5
+FACET_FIELDS = ("department", "resolution_type", "category", "tools", "tags")
+
+
+class IndexBusyError(RuntimeError):
+    """Another process holds the index write lock; retry later (keep the outbox entry)."""
+
+
+def make_schema(analyzer=None) -> Schema:
+    """The case schema; ``analyzer`` defaults to :class:`JapaneseAnalyzer`."""
+    ana = analyzer if analyzer is not None else JapaneseAnalyzer()
+    return Schema(
+        ref=ID(stored=True, unique=True),
+        title=TEXT(analyzer=ana, stored=True, phrase=False, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=ana, stored=True, phrase=False),
+        keywords=TEXT(analyzer=ana, phrase=False, field_boost=KEYWORDS_BOOST),
+        tools=KEYWORD(stored=True, commas=True, scorable=False),
+        tags=KEYWORD(stored=True, commas=True, scorable=False),
+        department=ID(stored=True),
+        resolution_type=ID(stored=True),
+        category=ID(stored=True),
+        published_at=DATETIME(stored=True, sortable=True),
+        hours_saved=NUMERIC(int, bits=64, stored=True, sortable=True, signed=False),
+        helpful_count=NUMERIC(int, bits=64, stored=True, sortable=True, signed=False),
+        view_count=NUMERIC(int, bits=64, stored=True, sortable=True, signed=False),
+        meta=STORED(),
+    )
+
+
+def open_index(path: str, create: bool = True, analyzer=None):
+    """Open the index at ``path``; create it (and the directory) when missing and ``create``."""
+    if windex.exists_in(path):
+        return windex.open_dir(path)
+    if not create:
+        raise windex.EmptyIndexError(f"no search index in {path}")
+    os.makedirs(path, exist_ok=True)
+    return windex.create_in(path, make_schema(analyzer))
+
+
+def _clean(values) -> list[str]:
+    out = []
+    for v in values or []:
+        v = str(v).replace(",", "、").strip()
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+def case_to_doc(case: dict) -> dict:
+    """Map a case dict (keys as in the case file / model) to index document fields."""
+    ref = case.get("ref") or case.get("id")
+    if not ref:
+        raise ValueError("case without ref")
+    tools, tags = _clean(case.get("tools")), _clean(case.get("tags"))
+    body = "\n".join(str(case.get(k) or "") for k in ("problem", "cause", "solution", "effect"))
+    doc = {
+        "ref": str(ref),
+        "title": str(case.get("title") or ""),
+        "body": body,
+        "keywords": " / ".join(tools + tags + [str(case.get("department") or "")]),
+        "tools": ",".join(tools),
+        "tags": ",".join(tags),
+        "department": str(case.get("department") or ""),
+        "resolution_type": str(case.get("resolution_type") or ""),
+        "category": str(case.get("category") or ""),
+        "hours_saved": max(0, int(case.get("hours_saved_per_year") or 0)),
+        "helpful_count": max(0, int(case.get("helpful_count") or 0)),
+        "view_count": max(0, int(case.get("view_count") or 0)),
+        "meta": {"hours_known": case.get("hours_saved_per_year") is not None},
+    }
+    for key in ("department", "resolution_type", "category", "tools", "tags"):
+        if not doc[key]:
+            del doc[key]
+    if isinstance(case.get("published_at"), datetime):
+        doc["published_at"] = case["published_at"]
+    return doc
+
+
+def _writer(ix, timeout: float | None):
+    try:
+        return ix.writer(timeout=WRITE_TIMEOUT if timeout is None else timeout)
+    except LockError as exc:
+        raise IndexBusyError(f"search index is locked by another writer: {exc}") from exc
+
+
+def upsert_cases(ix, cases, timeout: float | None = None) -> int:
+    """Add or replace cases (matched on ref) in one writer and one commit; returns the count.
+
+    Raises :class:`IndexBusyError` when the write lock cannot be had within ``timeout``."""
+    docs = [case_to_doc(c) for c in cases]
+    if not docs:
+        return 0
+    w = _writer(ix, timeout)
+    try:
+        for d in docs:
+            w.update_document(**d)
+    except BaseException:
+        w.cancel()
+        raise
+    w.commit()
+    _mark_stale(ix)
+    return len(docs)
+
+
+def delete_cases(ix, refs, timeout: float | None = None) -> int:
+    """Remove cases by ref (unknown refs are ignored); returns the number of refs asked."""
+    refs = [str(r) for r in refs]
+    if not refs:
+        return 0
+    w = _writer(ix, timeout)
+    try:
+        for r in refs:
+            w.delete_by_term("ref", r)
+    except BaseException:
+        w.cancel()
+        raise
+    w.commit()
+    _mark_stale(ix)
+    return len(refs)
+
+
+def rebuild(path: str, cases, progress=None, analyzer=None, procs: int = 1,
+            batch: int = 2000) -> int:
+    """Build a fresh index from ``cases`` in a new directory next to ``path``, then swap it in.
+
+    ``progress(count)`` is called after each batch.  Readers holding the old directory open
+    keep working on their open files; new opens see the new index.  Returns the case count."""
+    path = os.path.abspath(path)
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".rebuild-", dir=parent)
+    count = 0
+    try:
+        ix = windex.create_in(tmp, make_schema(analyzer))
+        kw = {"procs": procs, "limitmb": 256, "multisegment": True} if procs > 1 else {}
+        w = ix.writer(**kw)
+        try:
+            for case in cases:
+                w.add_document(**case_to_doc(case))
+                count += 1
+                if progress and count % batch == 0:
+                    progress(count)
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit()
+        if progress:
+            progress(count)
+        old = None
+        if os.path.exists(path):
+            old = tempfile.mkdtemp(prefix=".old-", dir=parent)
+            os.rmdir(old)
+            os.rename(path, old)
+        os.rename(tmp, path)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _cache_forget(path)
+    return count
+
+
+# --------------------------------------------------------------------------- searchers
+
+_lock = threading.Lock()
+_searchers: dict[str, dict] = {}  # path -> {ix, searcher, facets, checked, inode}
+REFRESH_EVERY = 0.5  # seconds between freshness checks
+
+
+def _inode(path: str):
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
+def _mark_stale(ix) -> None:
+    """After a write in this process, make the next get_searcher() refresh at once."""
+    path = os.path.abspath(getattr(ix.storage, "folder", "") or f"mem:{id(ix)}")
+    with _lock:
+        entry = _searchers.get(path)
+        if entry is not None:
+            entry["checked"] = float("-inf")
+
+
+def _cache_forget(path: str) -> None:
+    with _lock:
+        entry = _searchers.pop(os.path.abspath(path), None)
+    if entry:
+        entry["searcher"].close()
+
+
+def get_searcher(ix_or_path, force: bool = False):
+    """Return (searcher, facet_cache) kept per process and refreshed when the index changed.
+
+    Accepts an index object or a directory.  Freshness is checked at most every
+    ``REFRESH_EVERY`` seconds (always with ``force``); a directory swapped by :func:`rebuild`
+    is reopened.  Callers must not close the searcher."""
+    if isinstance(ix_or_path, str):
+        path, ix = os.path.abspath(ix_or_path), None
+    else:
+        ix = ix_or_path
+        path = os.path.abspath(getattr(ix.storage, "folder", "") or f"mem:{id(ix)}")
+    now = time.monotonic()
+    with _lock:
+        entry = _searchers.get(path)
+        if entry is not None and ix is not None and entry["ix"] is not ix:
+            entry["searcher"].close()
+            entry = None
+        if entry is not None and (force or now - entry["checked"] >= REFRESH_EVERY):  # noqa
+            entry["checked"] = now
+            if _inode(path) != entry["inode"]:
+                entry["searcher"].close()
+                entry = None
+                ix = ix or None
+            elif entry["ix"].latest_generation() != entry["searcher"].reader().generation():
+                # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 its reader reuse keeps the
+                # old segments (deleted or replaced documents still show).  Open afresh.
+                # The old searcher is left to the garbage collector: another thread may
+                # still be reading from it.
+                entry["searcher"], entry["facets"] = entry["ix"].searcher(), {}
+        if entry is None:
+            ino = _inode(path)
+            ix = ix if ix is not None else windex.open_dir(path)
+            entry = {"ix": ix, "searcher": ix.searcher(), "facets": {}, "checked": now,
+                     "inode": ino}
+            _searchers[path] = entry
+        return entry["searcher"], entry["facets"]

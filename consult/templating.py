@@ -1,0 +1,52 @@
+"""Template filters and globals: Markdown, Japanese dates (和暦 optional), navigation by role."""
+from flask import Flask, request, session, url_for
+from flask_login import current_user
+
+from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS
+
+
+def _wareki() -> bool:
+    """Whether the user chose to see dates in 和暦."""
+    return bool(session.get("wareki"))
+
+
+def navigation() -> list[tuple[str, str]]:
+    """(label, endpoint) pairs of the main navigation for the current user's role."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    if current_user.role == "requester":
+        items += [("相談する", "tickets.new"), ("自分の相談", "tickets.mine")]
+    if current_user.is_staff:
+        items += [("受付一覧", "desk.queue"), ("担当状況", "desk.workload")]
+    items.append(("事例をさがす", "cases.index"))
+    if current_user.is_staff:
+        items += [("事例の管理", "cases.manage"), ("実績", "reports.dashboard")]
+    if current_user.is_admin:
+        items.append(("管理", "admin.index"))
+    return items
+
+
+def page_url(page: int) -> str:
+    """The current URL with another page number, keeping every filter."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals used by every template."""
+    from .jdates import format_date, format_datetime
+    from .markup import render_markdown
+
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(lambda d: format_date(d, wareki=_wareki()) if d else "", "jdate")
+    app.add_template_filter(lambda dt: format_datetime(dt, wareki=_wareki()) if dt else "", "jdatetime")
+    app.jinja_env.globals.update(
+        navigation=navigation,
+        page_url=page_url,
+        STATUS_LABELS=STATUS_LABELS,
+        PRIORITY_LABELS=PRIORITY_LABELS,
+        URGENCY_LABELS=URGENCY_LABELS,
+    )
+    app.jinja_env.globals["wareki_enabled"] = _wareki

@@ -1,0 +1,6 @@
+"""Requester side: intake form, my/department tickets, ticket page, replies."""
+from flask import Blueprint
+
+bp = Blueprint("tickets", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,83 @@
+"""HTTP wiring: blueprints, login manager, template helpers, security headers."""
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+from .errors import register_error_handlers
+from .extensions import login_manager
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Mount every area of the application."""
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
+    from .desk import bp as desk_bp
+    from .main import bp as main_bp
+    from .reports import bp as reports_bp
+    from .tickets import bp as tickets_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(tickets_bp, url_prefix="/tickets")
+    app.register_blueprint(desk_bp, url_prefix="/desk")
+    app.register_blueprint(cases_bp, url_prefix="/cases")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _configure_login(app: Flask) -> None:
+    """Flask-Login: where to send anonymous users, in Japanese."""
+    from .auth.service import load_user
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "このページを見るにはログインしてください。"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+    @app.before_request
+    def force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in ("auth.password", "auth.logout", "static", None)
+        ):
+            return redirect(url_for("auth.password"))
+        return None
+
+
+def _security_headers(app: Flask) -> None:
+    """Headers on every response: CSP without inline scripts, no sniffing, no framing, no shared caching."""
+
+    @app.after_request
+    def add_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("CONSULT_HTTPS"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint == "static":
+            headers.setdefault("Cache-Control", "public, max-age=3600")
+        else:
+            headers["Cache-Control"] = "no-store, private"
+            headers.setdefault("Pragma", "no-cache")
+        return response
+
+
+def init_app(app: Flask) -> None:
+    """Attach blueprints, login, template filters, headers and error pages."""
+    from . import templating
+
+    _register_blueprints(app)
+    _configure_login(app)
+    templating.init_app(app)
+    _security_headers(app)
+    register_error_handlers(app)

@@ -1,0 +1,29 @@
+"""SQLAlchemy models of consult, one module per aggregate."""
+from .audit import AuditEvent
+from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
+from .category import Category
+from .db import db, utcnow
+from .department import Department
+from .outbox import IndexOutbox, MailOutbox
+from .ticket import (
+    OPEN_STATUSES,
+    PRIORITY_LABELS,
+    RESOLUTION_TYPES,
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Attachment,
+    Comment,
+    Ticket,
+    TicketCounter,
+    TicketDraft,
+)
+from .usage import SearchLog, SuggestionClick
+from .user import ROLE_LABELS, ROLES, User, staff_skills
+
+__all__ = [
+    "AuditEvent", "Attachment", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
+    "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "MailOutbox", "OPEN_STATUSES",
+    "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
+    "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
+    "staff_skills", "utcnow",
+]
