@@ -72,6 +72,16 @@ def _security_headers(app: Flask) -> None:
         return response
 
 
+def _repair_outboxes(app: Flask) -> None:
+    """Apply index updates that a crashed process left in the outbox (checked every 30 s per process)."""
+    from .search import sync
+
+    @app.before_request
+    def repair():
+        if request.endpoint != "static":
+            sync.repair_if_due()
+
+
 def init_app(app: Flask) -> None:
     """Attach blueprints, login, template filters, headers and error pages."""
     from . import templating
@@ -80,4 +90,5 @@ def init_app(app: Flask) -> None:
     _configure_login(app)
     templating.init_app(app)
     _security_headers(app)
+    _repair_outboxes(app)
     register_error_handlers(app)
