@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 2>
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint install serve clean-index
+.PHONY: run test lint install serve
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ run: $(STAMP) instance/secret_key
 	CONSULT_SECRET_KEY=$$(cat instance/secret_key) $(FLASK) db upgrade
 	test -f instance/.demo-seeded || (CONSULT_SECRET_KEY=$$(cat instance/secret_key) $(FLASK) seed-demo && touch instance/.demo-seeded)
 	CONSULT_SECRET_KEY=$$(cat instance/secret_key) CONSULT_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+## make serve: production mode — gunicorn with several workers (needs CONSULT_SECRET_KEY; PostgreSQL via CONSULT_DATABASE_URL)
+serve: $(STAMP)
+	@test -n "$$CONSULT_SECRET_KEY" || (echo "CONSULT_SECRET_KEY を設定してください" >&2; exit 1)
+	$(FLASK) db upgrade
+	$(FLASK) search sync
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:app
 
 ## make lint: ruff and bandit (high severity)
 lint: $(STAMP)

@@ -86,6 +86,14 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo)
+    from .cases import cli as cases_cli
+
+    cases_cli.init_app(app)
+    from .ops import cli as ops_cli
+
+    ops_cli.init_app(app)
+    from . import mail_cli
+    mail_cli.init_app(app)
     try:
         from .search import cli as search_cli
     except ImportError:  # the search package may not be wired yet

@@ -13,10 +13,12 @@ def _register_blueprints(app: Flask) -> None:
     from .cases import bp as cases_bp
     from .desk import bp as desk_bp
     from .main import bp as main_bp
+    from .ops import bp as ops_bp
     from .reports import bp as reports_bp
     from .tickets import bp as tickets_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(tickets_bp, url_prefix="/tickets")
     app.register_blueprint(desk_bp, url_prefix="/desk")
@@ -85,7 +87,9 @@ def _repair_outboxes(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Attach blueprints, login, template filters, headers and error pages."""
     from . import templating
+    from .ops import logs
 
+    logs.init_app(app)
     _register_blueprints(app)
     _configure_login(app)
     templating.init_app(app)

@@ -175,16 +175,20 @@ def snippet_html(analyzer, text: str, terms, width: int = SNIPPET_CHARS) -> str:
 
 def _hit(searcher, h, terms, weights, total_weight) -> Hit:
     stored = h.fields()
-    matched = set()
-    if h.results.has_matched_terms():
-        matched = {t.decode("utf-8") if isinstance(t, bytes) else t
-                   for _, t in h.matched_terms()}
-    cov = sum(weights.get(t, 0.0) for t in matched) / total_weight if total_weight else 0.0
     analyzer = searcher.schema["body"].analyzer
+    body = stored.get("body", "")
+    # Which query terms the case contains: analyse its stored text (cached) rather than
+    # asking Whoosh to record matched terms, which disables its top-N shortcuts.
+    keywords = " / ".join([stored.get("tools", ""), stored.get("tags", ""),
+                           stored.get("department", "")])
+    present = set()
+    for text in (stored.get("title", ""), body, keywords):
+        present.update(t for t, _, _ in _units(analyzer, text))
+    cov = sum(w for t, w in weights.items() if t in present) / total_weight if total_weight else 0.0
     return Hit(ref=stored.get("ref", ""), title=stored.get("title", ""),
                department=stored.get("department", ""),
-               snippet_html=snippet_html(analyzer, stored.get("body", ""), terms),
-               score=float(h.score or 0.0), coverage=round(cov, 4), fields=stored)
+               snippet_html=snippet_html(analyzer, body, terms),
+               score=float(h.score or 0.0), coverage=round(min(cov, 1.0), 4), fields=stored)
 
 
 # --------------------------------------------------------------------------- facets
@@ -236,7 +240,7 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
         if sort == "relevance":
             sort = "newest"
     flt = _filter_query(filters)
-    kwargs = {"filter": flt, "limit": page * limit, "terms": sort == "relevance"}
+    kwargs = {"filter": flt, "limit": page * limit}
     if sort in SORTS:
         kwargs["sortedby"] = sorting.FieldFacet(SORTS[sort], reverse=True)
     if q is wq.NullQuery:
