@@ -143,3 +143,37 @@ def users(app):
         "dx_staff2": factories.make_user("dx2", role="dx_staff", name="田中 四郎"),
         "admin": factories.make_user("admin", role="admin", name="管理 五郎"),
     }
+
+
+class QueryCounter:
+    """Counts SQL statements sent by the app while active."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        """Number of statements seen."""
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager factory: `with count_queries() as counter: client.get(...)`."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
