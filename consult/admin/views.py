@@ -1,13 +1,238 @@
-"""Administration pages (placeholder until the admin area lands)."""
-from flask import render_template
+"""Administration pages 管理: users, departments, categories (admins only)."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from consult.auth.guards import admin_required
+from consult.errors import DomainError
 
-from . import bp
+from . import bp, service
+from .forms import (
+    ActionForm,
+    CategoryCreateForm,
+    CategoryEditForm,
+    DepartmentCreateForm,
+    DepartmentEditForm,
+    ForcePasswordForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
+
+
+def _actor():
+    """The logged-in admin as a plain User object."""
+    return current_user._get_current_object()
+
+
+def _status(form, error) -> int:
+    """422 when the page is shown again because of bad input, else 200."""
+    return 422 if (error or form.errors) else 200
 
 
 @bp.route("/")
 @admin_required
 def index():
     """Admin home 管理."""
-    return render_template("placeholder.html", title="管理")
+    return render_template("admin/index.html", title="管理", mail=service.mail_status())
+
+
+# --- users ----------------------------------------------------------------------------------------
+
+@bp.route("/users")
+@admin_required
+def users():
+    """User list with filters by role, department, active flag and text, paged."""
+    form = UserFilterForm(request.args)
+    form.department.choices = [(None, "すべて"), *service.department_choices()]
+    status, filters = 200, {}
+    if form.validate():
+        filters = dict(role=form.role.data or None, department_id=form.department.data,
+                       active={"1": True, "0": False}.get(form.active.data), q=form.q.data or None)
+    else:
+        status = 400
+    pagination = service.list_users(page=request.args.get("page", 1, type=int), **filters)
+    return render_template("admin/users.html", title="利用者の管理", form=form, pagination=pagination,
+                           is_locked=service.is_locked), status
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    """Create a user with an initial password."""
+    form = UserCreateForm()
+    form.department.choices = [(None, "（なし）"), *service.department_choices()]
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = service.create_user(
+                login=form.login.data, name=form.name.data, email=form.email.data,
+                department_id=form.department.data, role=form.role.data, password=form.password.data,
+                must_change_password=form.must_change_password.data, actor=_actor(),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"利用者 {user.login}（{user.name}）を登録しました。", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_new.html", title="利用者の登録", form=form, error=error), _status(form, error)
+
+
+def _user_edit_page(user, form, pw_form, error=None, pw_error=None):
+    """Render the user page with both forms (the one that failed keeps its input)."""
+    status = 422 if (error or pw_error or form.errors or pw_form.errors) else 200
+    return render_template("admin/user_edit.html", title=f"利用者の編集：{user.login}", user=user, form=form,
+                           pw_form=pw_form, action_form=ActionForm(), error=error, pw_error=pw_error,
+                           locked=service.is_locked(user)), status
+
+
+def _user_edit_form(user, formdata=None) -> UserEditForm:
+    """The edit form bound to `user`, with department choices."""
+    form = UserEditForm(formdata=formdata, obj=None if formdata else user)
+    if not formdata:
+        form.department.data = user.department_id
+    form.department.choices = [(None, "（なし）"), *service.department_choices(include_id=user.department_id)]
+    return form
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def user_edit(user_id):
+    """Edit a user's name, e-mail, department, role and active flag."""
+    user = service.get_user(user_id)
+    form = _user_edit_form(user, request.form if request.method == "POST" else None)
+    error = None
+    if request.method == "POST" and form.validate():
+        try:
+            service.update_user(user, name=form.name.data, email=form.email.data, department_id=form.department.data,
+                                role=form.role.data, active=form.active.data, actor=_actor())
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"利用者 {user.login} を更新しました。", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return _user_edit_page(user, form, ForcePasswordForm(formdata=None), error=error)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@admin_required
+def user_password(user_id):
+    """Require a password change at next login, optionally with a temporary password."""
+    user = service.get_user(user_id)
+    pw_form = ForcePasswordForm()
+    pw_error = None
+    if pw_form.validate_on_submit():
+        try:
+            service.force_password_change(user, temporary_password=pw_form.temporary_password.data, actor=_actor())
+        except DomainError as exc:
+            pw_error = exc.message
+        else:
+            done = "仮パスワードを設定し、" if pw_form.temporary_password.data else ""
+            flash(f"{user.login} に{done}次回ログイン時のパスワード変更を求めるようにしました。", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return _user_edit_page(user, _user_edit_form(user), pw_form, pw_error=pw_error)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def user_unlock(user_id):
+    """Clear the account lockout."""
+    user = service.get_user(user_id)
+    if ActionForm().validate_on_submit():
+        service.unlock(user, actor=_actor())
+        flash(f"{user.login} のロックを解除しました。", "success")
+    else:
+        flash("画面の有効期限が切れました。もう一度操作してください。", "error")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+# --- departments ----------------------------------------------------------------------------------
+
+@bp.route("/departments", methods=["GET", "POST"])
+@admin_required
+def departments():
+    """Department tree (部局 → 課) and the form to add one."""
+    form = DepartmentCreateForm()
+    form.parent.choices = [(None, "（なし：部局として追加）"), *service.department_choices(top_only=True)]
+    error = None
+    if form.validate_on_submit():
+        try:
+            dept = service.add_department(code=form.code.data, name=form.name.data, parent_id=form.parent.data,
+                                          actor=_actor())
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"所属 {dept.code} {dept.full_name} を追加しました。", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/departments.html", title="所属の管理", form=form, error=error,
+                           tree=service.department_tree()), _status(form, error)
+
+
+@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@admin_required
+def department_edit(department_id):
+    """Rename or deactivate a department."""
+    dept = service.get_department(department_id)
+    form = DepartmentEditForm(obj=dept)
+    error = None
+    if form.validate_on_submit():
+        try:
+            service.update_department(dept, name=form.name.data, active=form.active.data, actor=_actor())
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"所属 {dept.code} を更新しました。", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_edit.html", title=f"所属の編集：{dept.code}", dept=dept, form=form,
+                           error=error), _status(form, error)
+
+
+# --- categories -----------------------------------------------------------------------------------
+
+@bp.route("/categories", methods=["GET", "POST"])
+@admin_required
+def categories():
+    """Category list in display order, with reordering and the form to add one."""
+    form = CategoryCreateForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            cat = service.add_category(name=form.name.data, actor=_actor())
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"分類「{cat.name}」を追加しました。", "success")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/categories.html", title="分類の管理", form=form, error=error,
+                           categories=service.list_categories(), action_form=ActionForm()), _status(form, error)
+
+
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@admin_required
+def category_edit(category_id):
+    """Rename or deactivate a category."""
+    cat = service.get_category(category_id)
+    form = CategoryEditForm(obj=cat)
+    error = None
+    if form.validate_on_submit():
+        try:
+            service.update_category(cat, name=form.name.data, active=form.active.data, actor=_actor())
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"分類「{cat.name}」を更新しました。", "success")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/category_edit.html", title="分類の編集", cat=cat, form=form,
+                           error=error), _status(form, error)
+
+
+@bp.route("/categories/<int:category_id>/move", methods=["POST"])
+@admin_required
+def category_move(category_id):
+    """Move a category one place up or down."""
+    cat = service.get_category(category_id)
+    if not ActionForm().validate_on_submit():
+        flash("画面の有効期限が切れました。もう一度操作してください。", "error")
+    else:
+        service.move_category(cat, request.form.get("direction", ""), actor=_actor())
+        flash(f"分類「{cat.name}」の順番を変えました。", "success")
+    return redirect(url_for("admin.categories") + f"#category-{cat.id}")
