@@ -3,4 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("cases", __name__)
 
-from . import views  # noqa: E402,F401
+from . import helpers, views  # noqa: E402,F401
+
+bp.record_once(helpers.init_app)

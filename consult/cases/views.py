@@ -1,21 +1,103 @@
-"""Case pages (placeholder until the knowledge base lands)."""
-from flask import render_template
-from flask_login import login_required
+"""Case pages for everyone: 事例をさがす, the case page, 「役に立った」, suggestions while filing."""
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 
-from consult.auth.guards import staff_required
+from consult.errors import DomainError
 
-from . import bp
+from . import bp, browse, service
+from .forms import ActionForm
+
+VIEWED_KEY = "viewed_cases"
+VIEWED_MAX = 300
+
+
+def _page_arg() -> int:
+    """The page number from the query string (1 when missing or not a number)."""
+    page = request.args.get("page", type=int) or 1
+    return min(max(1, page), 1000)
+
+
+def _wants_json() -> bool:
+    """Whether the client asked for JSON rather than HTML."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
 @bp.route("/")
 @login_required
 def index():
-    """Browse 事例をさがす."""
-    return render_template("placeholder.html", title="事例をさがす")
+    """Browse 事例をさがす: search box, facets, sort and paging."""
+    q = (request.args.get("q") or "").strip()[:500]
+    filters = {name: request.args.getlist(name) for name in browse.FILTER_PARAMS}
+    filters = {k: [v for v in vs if v][:10] for k, vs in filters.items() if any(vs)}
+    sort = request.args.get("sort") or ("relevance" if q else "newest")
+    if sort not in browse.SORTS:
+        sort = "relevance" if q else "newest"
+    result = browse.search(q, filters, sort, _page_arg(), user=current_user)
+    return render_template("cases/index.html", title="事例をさがす", q=q, filters=filters, sort=sort,
+                           result=result, sorts=browse.SORTS, facets=browse.FACETS, params=browse.FILTER_PARAMS)
 
 
-@bp.route("/manage")
-@staff_required
-def manage():
-    """Drafts and published cases for DX staff."""
-    return render_template("placeholder.html", title="事例の管理")
+def _count_view(case) -> None:
+    """Increment the view count once per session per case."""
+    viewed = session.get(VIEWED_KEY) or []
+    if case.id in viewed or case.status != "published":
+        return
+    service.record_view(case)
+    session[VIEWED_KEY] = (viewed + [case.id])[-VIEWED_MAX:]
+
+
+@bp.route("/<ref>")
+@login_required
+def show(ref):
+    """One case: the whole story, effect, tools, tags, 「役に立った」 and similar cases."""
+    case = service.get_case(ref, current_user)
+    if request.args.get("from") == "suggest" and case.status == "published":
+        browse.record_click(current_user, case, request.args.get("token"))
+    _count_view(case)
+    context = {
+        "case": case,
+        "similar": browse.similar(case),
+        "voted": service.has_voted(case, current_user),
+        "form": ActionForm(),
+    }
+    if current_user.is_staff:
+        context["revisions"] = service.revisions(case)
+        context["findings"] = service.findings(case)
+    return render_template("cases/show.html", title=case.title, **context)
+
+
+@bp.route("/<ref>/helpful", methods=["POST"])
+@login_required
+def helpful(ref):
+    """Say the case helped (once per user)."""
+    case = service.get_case(ref, current_user)
+    if ActionForm().validate_on_submit():
+        try:
+            added = service.mark_helpful(case, current_user)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("「役に立った」を送りました。ありがとうございます。" if added else "この事例にはすでに「役に立った」を送っています。",
+                  "success" if added else "info")
+    else:
+        abort(400)
+    return redirect(url_for("cases.show", ref=case.ref) + "#helpful")
+
+
+@bp.route("/suggest")
+@login_required
+def suggest():
+    """Cases related to what is being typed in the intake form: an HTML fragment, or JSON."""
+    text = (request.args.get("q") or "")[:2000]
+    token = (request.args.get("token") or "")[:64]
+    hits = browse.suggest(text, user=current_user)
+    if _wants_json():
+        return jsonify(cases=[{
+            "ref": h.ref, "title": h.title, "department": h.department, "snippet_html": h.snippet_html,
+            "url": url_for("cases.show", ref=h.ref, **{"from": "suggest"}, **({"token": token} if token else {})),
+        } for h in hits])
+    return render_template("cases/_suggestions.html", hits=hits, token=token)
+
+
+from . import views_edit  # noqa: E402,F401  (staff pages register on the same blueprint)

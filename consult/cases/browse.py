@@ -1,0 +1,108 @@
+"""Read side of the knowledge base: 事例をさがす, suggestions, similar cases, the staff list, usage logs."""
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from consult.search import query, sync
+from models import Case, Category, SearchLog, SuggestionClick, db
+
+PER_PAGE = 10
+SORTS = {"relevance": "関連度順", "newest": "新しい順", "helpful": "役に立った順", "hours": "削減時間順"}
+# (URL parameter, index facet field, label)
+FACETS = (("category", "category", "分類"), ("resolution_type", "resolution_type", "解決の種類"),
+          ("dept", "department", "部局"), ("tools", "tools", "ツール"), ("tags", "tags", "タグ"))
+# URL parameter → index facet field.
+FILTER_PARAMS = {"category": "category", "resolution_type": "resolution_type", "dept": "department",
+                 "tools": "tools", "tags": "tags"}
+SUGGEST_MIN_CHARS = 4
+
+
+@dataclass
+class Page:
+    """A page of search hits with what the pager macro needs."""
+
+    hits: list
+    total: int
+    page: int
+    per_page: int
+    facets: dict
+
+    @property
+    def pages(self) -> int:
+        """Number of pages."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _log(user, source: str, text: str, count: int) -> None:
+    """Store one SearchLog row (its own small transaction)."""
+    db.session.add(SearchLog(user_id=getattr(user, "id", None), source=source, query=text[:500], result_count=count))
+    db.session.commit()
+
+
+def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
+    """Search published cases with facets; logs the search when there is a query text."""
+    sync.repair_if_due()
+    sort = sort if sort in SORTS else "relevance"
+    flt = {FILTER_PARAMS[k]: v for k, v in filters.items() if k in FILTER_PARAMS and v}
+    result = query.search(sync.get_index(), text, limit=PER_PAGE, filters=flt, sort=sort, page=page)
+    if (text or "").strip():
+        _log(user, "browse", text.strip(), result.total)
+    return Page(result.hits, result.total, page, PER_PAGE, result.facets)
+
+
+def suggest(text: str, user=None, limit: int = 5, log: bool = True) -> list:
+    """Cases close enough to a ticket text (empty when nothing is); logs the lookup."""
+    text = (text or "").strip()
+    if len(text) < SUGGEST_MIN_CHARS:
+        return []
+    hits = query.suggest(sync.get_index(), text, limit=limit)
+    if log:
+        _log(user, "suggest", text, len(hits))
+    return hits
+
+
+def similar(case: Case, limit: int = 5) -> list:
+    """Published cases like this one (empty when the case is not in the index)."""
+    if case.status != "published":
+        return []
+    return query.similar(sync.get_index(), case.ref, limit=limit)
+
+
+def record_click(user, case: Case, token: str | None) -> None:
+    """Remember that a suggested case was opened from the intake form."""
+    db.session.add(SuggestionClick(user_id=getattr(user, "id", None), case_id=case.id, intake_token=(token or None) and token[:64]))
+    db.session.commit()
+
+
+def manage_list(status: str | None, text: str | None, category_id: int | None, page: int):
+    """Cases for the staff list (drafts first by update time), filtered, paginated."""
+    stmt = select(Case).order_by(Case.updated_at.desc(), Case.id.desc())
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if category_id:
+        stmt = stmt.where(Case.category_id == category_id)
+    if text:
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(or_(Case.title.ilike(like), Case.ref.ilike(like), Case.department_label.ilike(like)))
+    return db.paginate(stmt, page=page, per_page=20, error_out=False)
+
+
+def status_counts() -> dict:
+    """Number of cases per status."""
+    return dict(db.session.execute(select(Case.status, func.count()).group_by(Case.status)).all())
+
+
+def vocabulary() -> dict:
+    """Tools and tags already used by cases (for autocomplete), most frequent first."""
+    counts: dict = {"tools": {}, "tags": {}}
+    for tools, tags in db.session.execute(select(Case.tools, Case.tags)):
+        for key, values in (("tools", tools), ("tags", tags)):
+            for v in values or []:
+                counts[key][v] = counts[key].get(v, 0) + 1
+    return {k: sorted(v, key=lambda x: (-v[x], x))[:300] for k, v in counts.items()}
+
+
+def categories() -> list[Category]:
+    """Active categories in display order."""
+    return list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.name)))

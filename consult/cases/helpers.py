@@ -1,0 +1,51 @@
+"""Template helpers of the knowledge base (registered app-wide so other areas can include the partials)."""
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from . import browse, service
+
+CASEABLE_STATUSES = ("resolved", "closed")
+
+
+def facet_url(param: str, value: str | None = None) -> str:
+    """The current search URL with `value` toggled in facet `param` (None clears it); page reset."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    values = [v for v in args.get(param, []) if v]
+    if value is None:
+        values = []
+    elif value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    args[param] = values
+    return url_for("cases.index", **{k: v for k, v in args.items() if v})
+
+
+def case_for_ticket(ticket):
+    """The case drafted from this ticket, if any (for the desk's ticket page)."""
+    return service.case_for_ticket(ticket)
+
+
+def can_make_case(ticket) -> bool:
+    """Whether the current user may draft a case from this ticket now."""
+    return (current_user.is_authenticated and current_user.is_staff and ticket.status in CASEABLE_STATUSES
+            and ticket.resolution_type != service.NOT_CASEABLE)
+
+
+def suggestions_for_ticket(ticket, limit: int = 5) -> list:
+    """Published cases close to a ticket's title and problem (not logged: it is not a search)."""
+    text = "\n".join(filter(None, [ticket.title, ticket.purpose, ticket.problem]))
+    try:
+        return browse.suggest(text, limit=limit, log=False)
+    except Exception:  # the ticket page must open even when the index is unavailable
+        current_app.logger.exception("case suggestions for ticket %s failed", ticket.number)
+        return []
+
+
+def init_app(state) -> None:
+    """Register the helpers as Jinja globals when the blueprint is registered."""
+    state.app.jinja_env.globals.update(
+        cases_facet_url=facet_url, case_for_ticket=case_for_ticket, can_make_case=can_make_case,
+        case_suggestions_for_ticket=suggestions_for_ticket,
+    )
