@@ -34,6 +34,10 @@ class Ticket(db.Model):
         Index("ix_tickets_main_status", "main_handler_id", "status"),
         Index("ix_tickets_backup_status", "backup_handler_id", "status"),
         Index("ix_tickets_updated", "updated_at"),
+        # reports: period filters on these timestamps (dashboard, business-day figures)
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_first_response", "first_response_at"),
+        Index("ix_tickets_resolved", "resolved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,212 @@
+"""SQL aggregations of the dashboard: every figure is a GROUP BY in the database, never a loop over tickets.
+
+Buckets (weeks, months) are computed on the JST date: stored timestamps are naive UTC, so 9 hours are
+added in SQL before truncating. SQLite uses strftime/date modifiers, PostgreSQL date_trunc.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Date, and_, case, cast, exists, func, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+
+from models import OPEN_STATUSES, RESOLUTION_TYPES, Case, Category, Department, SearchLog, SuggestionClick, Ticket, User, db
+
+from .periods import Period
+
+TOP_N = 10
+
+
+def jst_bucket(column, unit: str, dialect: str) -> ColumnElement:
+    """SQL expression giving the ISO date ('YYYY-MM-DD') of the JST week (Monday) or month of a naive-UTC column."""
+    if dialect == "sqlite":
+        if unit == "month":
+            return func.strftime("%Y-%m-01", column, "+9 hours")
+        return func.date(column, "+9 hours", "weekday 0", "-6 days")
+    if dialect == "postgresql":
+        return func.to_char(func.date_trunc(unit, column + timedelta(hours=9)), "YYYY-MM-DD")
+    raise NotImplementedError(f"no bucket expression for dialect {dialect}")
+
+
+def jst_date(column, dialect: str) -> ColumnElement:
+    """SQL expression giving the JST calendar date of a naive-UTC column ('YYYY-MM-DD' text on SQLite, DATE on PostgreSQL)."""
+    if dialect == "sqlite":
+        return func.date(column, "+9 hours")
+    return cast(column + timedelta(hours=9), Date)
+
+
+def _dialect() -> str:
+    """Name of the database dialect in use."""
+    return db.engine.dialect.name
+
+
+def _within(column, period: Period) -> ColumnElement:
+    """column lies in the period (half-open naive-UTC range)."""
+    return and_(column >= period.utc_start, column < period.utc_end)
+
+
+def ended_at() -> ColumnElement:
+    """When a ticket stopped being open: NULL while open, else its resolution/close/withdrawal time."""
+    return case(
+        (Ticket.status.in_(OPEN_STATUSES), None),
+        else_=func.coalesce(Ticket.resolved_at, Ticket.closed_at, Ticket.withdrawn_at, Ticket.updated_at),
+    )
+
+
+def counts_by_bucket(column, period: Period) -> dict[str, int]:
+    """Number of tickets whose `column` falls in each bucket of the period: {bucket key: count}."""
+    bucket = jst_bucket(column, period.unit, _dialect()).label("bucket")
+    stmt = select(bucket, func.count()).where(_within(column, period)).group_by(bucket)
+    return {key: n for key, n in db.session.execute(stmt)}
+
+
+def received_and_resolved(period: Period) -> dict[str, dict[str, int]]:
+    """Tickets received (created_at) and resolved (resolved_at) per bucket."""
+    return {
+        "received": counts_by_bucket(Ticket.created_at, period),
+        "resolved": counts_by_bucket(Ticket.resolved_at, period),
+    }
+
+
+def backlog(period: Period, received: dict[str, int]) -> list[int]:
+    """Open tickets at the end of each bucket (or of the period, for the last one).
+
+    open(t) = created before t − ended before t, so one aggregate at the period start plus the
+    per-bucket counts of created and ended tickets give every point without a query per bucket."""
+    end = ended_at()
+    start = period.utc_start
+    created_before = db.session.scalar(select(func.count()).where(Ticket.created_at < start))
+    # One pass over the ended tickets: 'before' the period, or the bucket they ended in.
+    bucket = case((end < start, "before"), else_=jst_bucket(end, period.unit, _dialect())).label("bucket")
+    ended = dict(db.session.execute(select(bucket, func.count()).where(end < period.utc_end).group_by(bucket)).all())
+    level = int(created_before) - int(ended.pop("before", 0))
+    points = []
+    for b in period.buckets():
+        level += received.get(b.key, 0) - ended.get(b.key, 0)
+        points.append(level)
+    return points
+
+
+def _pairs(stmt) -> list[tuple[str, int]]:
+    """Run a (label, count) query."""
+    return [(label, int(n)) for label, n in db.session.execute(stmt)]
+
+
+def received_breakdown(period: Period) -> dict[str, list[tuple[str, int]]]:
+    """Tickets received per 部局, per 課 ('部局 課') and per category (未分類 for none), largest first.
+
+    One GROUP BY (department, category) scan of the period; the small aggregated result (at most
+    departments × categories rows) is then rolled up to 部局 / 課 / category in Python."""
+    stmt = (
+        select(Ticket.department_id, Ticket.category_id, func.count())
+        .where(_within(Ticket.created_at, period))
+        .group_by(Ticket.department_id, Ticket.category_id)
+    )
+    cells = db.session.execute(stmt).all()
+    dept_ids = {d for d, _, _ in cells}
+    parent = aliased(Department)
+    depts = {
+        row.id: row for row in db.session.execute(
+            select(Department.id, Department.name, Department.parent_id, parent.name.label("parent_name"))
+            .outerjoin(parent, parent.id == Department.parent_id).where(Department.id.in_(dept_ids or [0]))
+        )
+    }
+    cat_names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    top: dict[str, int] = {}
+    unit: dict[str, int] = {}
+    category: dict[str, int] = {}
+    for dept_id, cat_id, n in cells:
+        d = depts[dept_id]
+        top_name = d.parent_name or d.name
+        top[top_name] = top.get(top_name, 0) + n
+        label = f"{d.parent_name} {d.name}" if d.parent_name else d.name
+        unit[label] = unit.get(label, 0) + n
+        cat = cat_names.get(cat_id, "未分類")
+        category[cat] = category.get(cat, 0) + n
+
+    def ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    return {"top_departments": ranked(top), "departments": ranked(unit), "categories": ranked(category)}
+
+
+def by_resolution_type(period: Period) -> list[tuple[str, int]]:
+    """Tickets resolved in the period per resolution type; every type is listed, zeros included."""
+    stmt = (
+        select(Ticket.resolution_type, func.count(Ticket.id))
+        .where(_within(Ticket.resolved_at, period))
+        .group_by(Ticket.resolution_type)
+    )
+    counts = {kind: int(n) for kind, n in db.session.execute(stmt)}
+    rows = [(kind, counts.pop(kind, 0)) for kind in RESOLUTION_TYPES]
+    rows += [(kind or "未設定", n) for kind, n in sorted(counts.items(), key=lambda kv: kv[0] or "")]
+    return rows
+
+
+def handler_load() -> dict:
+    """Open tickets now per handler, as main (主担当) and backup (副担当), plus unassigned ones."""
+    open_ = Ticket.status.in_(OPEN_STATUSES)
+    main = dict(db.session.execute(select(Ticket.main_handler_id, func.count()).where(open_).group_by(Ticket.main_handler_id)).all())
+    backup = dict(db.session.execute(
+        select(Ticket.backup_handler_id, func.count()).where(open_, Ticket.backup_handler_id.is_not(None))
+        .group_by(Ticket.backup_handler_id)).all())
+    unassigned = int(main.pop(None, 0))
+    ids = set(main) | set(backup)
+    staff = db.session.execute(
+        select(User.id, User.name).where((User.role.in_(("dx_staff", "admin")) & User.active) | User.id.in_(ids or [0]))
+        .order_by(User.name)
+    ).all()
+    rows = [(name, int(main.get(uid, 0)), int(backup.get(uid, 0))) for uid, name in staff]
+    rows.sort(key=lambda r: (-(r[1] + r[2]), -r[1], r[0]))
+    return {"rows": rows, "unassigned": unassigned, "open_total": sum(main.values()) + unassigned}
+
+
+def hours_saved(period: Period) -> dict:
+    """Sum of the hours-saved estimates of tickets resolved in the period, and the top tickets and cases."""
+    where = _within(Ticket.resolved_at, period)
+    total, estimated = db.session.execute(
+        select(func.coalesce(func.sum(Ticket.hours_saved_per_year), 0), func.count(Ticket.hours_saved_per_year)).where(where)
+    ).one()
+    top_tickets = db.session.execute(
+        select(Ticket.id, Ticket.number, Ticket.title, Department.name, Ticket.resolution_type,
+               Ticket.hours_saved_per_year, Ticket.resolved_at)
+        .join(Department, Department.id == Ticket.department_id)
+        .where(where, Ticket.hours_saved_per_year > 0)
+        .order_by(Ticket.hours_saved_per_year.desc(), Ticket.id).limit(TOP_N)
+    ).all()
+    top_cases = db.session.execute(
+        select(Case.id, Case.ref, Case.title, Case.department_label, Case.resolution_type, Case.hours_saved_per_year)
+        .where(Case.status == "published", Case.hours_saved_per_year > 0)
+        .order_by(Case.hours_saved_per_year.desc(), Case.id).limit(TOP_N)
+    ).all()
+    return {"total": int(total), "estimated": int(estimated), "top_tickets": top_tickets, "top_cases": top_cases}
+
+
+def knowledge_use(period: Period) -> dict:
+    """Searches, suggestion clicks while filing, consultations avoided and the most used cases."""
+    logs = dict(db.session.execute(
+        select(SearchLog.source, func.count()).where(_within(SearchLog.created_at, period)).group_by(SearchLog.source)
+    ).all())
+    clicks_where = _within(SuggestionClick.created_at, period)
+    clicks = db.session.scalar(select(func.count()).select_from(SuggestionClick).where(clicks_where))
+    filed = exists().where(Ticket.intake_token == SuggestionClick.intake_token)
+    tokens = select(func.count(func.distinct(SuggestionClick.intake_token))).where(clicks_where, SuggestionClick.intake_token.is_not(None))
+    sessions = db.session.scalar(tokens)
+    avoided = db.session.scalar(tokens.where(~filed))
+    published = Case.status == "published"
+    cols = (Case.id, Case.ref, Case.title, Case.view_count, Case.helpful_count)
+    viewed = db.session.execute(
+        select(*cols).where(published, Case.view_count > 0).order_by(Case.view_count.desc(), Case.id).limit(TOP_N)).all()
+    helpful = db.session.execute(
+        select(*cols).where(published, Case.helpful_count > 0).order_by(Case.helpful_count.desc(), Case.id).limit(TOP_N)).all()
+    return {
+        "searches": int(logs.get("browse", 0)),
+        "suggest_lookups": int(logs.get("suggest", 0)),
+        "clicks": int(clicks or 0),
+        "click_sessions": int(sessions or 0),
+        "avoided": int(avoided or 0),
+        "most_viewed": viewed,
+        "most_helpful": helpful,
+    }
+
