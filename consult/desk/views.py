@@ -1,20 +1,94 @@
-"""DX-staff pages (placeholder until the ticket lifecycle lands)."""
-from flask import render_template
+"""DX-staff pages: the 受付一覧 queue, the 担当状況 board, the 履歴 tab."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
 from consult.auth.guards import staff_required
+from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, db
 
-from . import bp
+from . import bp, service
+from .forms import SkillsForm
+from .history import action_label, describe, login_names, ticket_events
+from .queries import SORTS, get_ticket, paginate, parse_filters, queue_select, status_counts
+from .sla import is_overdue, today_jst
+from .workload import assignable_staff, board
+
+
+def _department_options() -> list[tuple[int, str]]:
+    """(id, label) of 部局 followed by their 課, indented (one query)."""
+    depts = list(db.session.scalars(select(Department).order_by(Department.sort_order, Department.code)))
+    children: dict[int, list[Department]] = {}
+    for d in depts:
+        if d.parent_id:
+            children.setdefault(d.parent_id, []).append(d)
+    options = []
+    for d in depts:
+        if d.parent_id is None:
+            options.append((d.id, d.name))
+            options += [(c.id, f"　└ {c.name}") for c in children.get(d.id, [])]
+    return options
+
+
+def _status_links(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
+    """(code, label, count, url) per status, keeping the other filters."""
+    args = request.args.to_dict(flat=False)
+    for key in ("status", "page", "f"):
+        args.pop(key, None)
+    return [(code, label, counts.get(code, 0), url_for("desk.queue", **args, status=code))
+            for code, label in STATUS_LABELS.items()]
 
 
 @bp.route("/")
 @staff_required
 def queue():
-    """One queue 受付一覧."""
-    return render_template("placeholder.html", title="受付一覧")
+    """One queue 受付一覧 for every department, filtered, sorted and paged."""
+    params = parse_filters(request.args)
+    params["today"] = today = today_jst()
+    page = paginate(queue_select(params), request.args.get("page"))
+    counts = status_counts(params)
+    return render_template(
+        "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
+        status_links=_status_links(counts), overdue={t.id for t in page.items if is_overdue(t, today)},
+        categories=list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.name))),
+        departments=_department_options(), staff=assignable_staff(), sorts=SORTS,
+        STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
+    )
+
+
+def _skills_form(formdata=None) -> SkillsForm:
+    """The 得意な分類 form of the current user, with every active category as a checkbox."""
+    form = SkillsForm(formdata=formdata, data={"categories": [c.id for c in current_user.skills]})
+    cats = db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.name))
+    form.categories.choices = [(c.id, c.name) for c in cats]
+    return form
 
 
 @bp.route("/workload")
 @staff_required
 def workload():
-    """Workload board 担当状況."""
-    return render_template("placeholder.html", title="担当状況")
+    """Workload board 担当状況 and the current staff member's 得意な分類."""
+    return render_template("desk/workload.html", title="担当状況", rows=board(), form=_skills_form(),
+                           STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS)
+
+
+@bp.route("/workload/skills", methods=["POST"])
+@staff_required
+def skills():
+    """Save the categories the current staff member is strong in."""
+    form = _skills_form(request.form)
+    if not form.validate():
+        return render_template("desk/workload.html", title="担当状況", rows=board(), form=form,
+                               STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS), 400
+    changed = service.set_skills(current_user, form.categories.data or [], current_user)
+    flash("得意な分類を保存しました。" if changed else "変更はありませんでした。", "success" if changed else "info")
+    return redirect(url_for("desk.workload") + "#skills")
+
+
+@bp.route("/tickets/<number>/history")
+@staff_required
+def history(number):
+    """The 履歴 tab: every audit event of the ticket."""
+    ticket = get_ticket(number)
+    events = ticket_events(ticket)
+    return render_template("desk/history.html", title=f"{ticket.number} の履歴", ticket=ticket, events=events,
+                           names=login_names(events), describe=describe, action_label=action_label)

@@ -1,0 +1,179 @@
+"""The 受付一覧 queue: filters parsed from the query string, the SELECT, counts per status, paging.
+
+`parse_filters(request.args)` and `queue_select(params)` are also used by the CSV export."""
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, or_, select
+
+from consult.errors import NotFound
+from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Department, Ticket, db
+
+from .sla import overdue_clause, today_jst
+
+SORTS = {
+    "action": "対応が必要な順",
+    "created": "受付日（新しい順）",
+    "created_asc": "受付日（古い順）",
+    "updated": "更新日（新しい順）",
+    "due": "解決期限（近い順）",
+    "priority": "優先度（高い順）",
+}
+PER_PAGE = 25
+MAX_KEYWORD = 200
+_PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def _int(value) -> int | None:
+    """A positive int from a query-string value, or None."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _flag(value) -> bool:
+    """Whether a checkbox-like query-string value is on."""
+    return str(value or "").strip().lower() in ("1", "on", "true", "yes")
+
+
+def parse_filters(args: Mapping) -> dict:
+    """Read the queue filters from request.args (a MultiDict or plain dict); unknown values are dropped."""
+    getlist = args.getlist if hasattr(args, "getlist") else (lambda k: [args[k]] if k in args else [])
+    statuses: list[str] = []
+    for raw in getlist("status"):
+        for code in str(raw).split(","):
+            code = code.strip()
+            if code == "open":
+                statuses += [s for s in OPEN_STATUSES if s not in statuses]
+            elif code in STATUS_LABELS and code not in statuses:
+                statuses.append(code)
+    submitted = _flag(args.get("f")) or any(getlist("status"))
+    if not statuses and not submitted:
+        statuses = list(OPEN_STATUSES)  # the default view: what is still open
+    category = args.get("category")
+    personal = str(args.get("personal") or "").strip()
+    urgency = str(args.get("urgency") or "").strip()
+    sort = str(args.get("sort") or "").strip()
+    return {
+        "status": statuses,
+        "category": "none" if category == "none" else _int(category),
+        "department": _int(args.get("department")),
+        "handler": _int(args.get("handler")),
+        "unassigned": _flag(args.get("unassigned")),
+        "overdue": _flag(args.get("overdue")),
+        "urgency": urgency if urgency in URGENCY_LABELS else None,
+        "priority": (args.get("priority") if args.get("priority") in PRIORITY_LABELS else None),
+        "personal": {"1": True, "0": False}.get(personal),
+        "q": str(args.get("q") or "").strip()[:MAX_KEYWORD],
+        "sort": sort if sort in SORTS else "action",
+    }
+
+
+def _like(term: str) -> str:
+    """A LIKE pattern matching `term` literally anywhere."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(params: Mapping, with_status: bool = True) -> list:
+    """WHERE conditions for the filters in `params` (as returned by parse_filters)."""
+    conds = []
+    if with_status and params.get("status"):
+        conds.append(Ticket.status.in_(params["status"]))
+    category = params.get("category")
+    if category == "none":
+        conds.append(Ticket.category_id.is_(None))
+    elif category:
+        conds.append(Ticket.category_id == category)
+    if params.get("department"):
+        dept = params["department"]
+        children = select(Department.id).where(Department.parent_id == dept)
+        conds.append(or_(Ticket.department_id == dept, Ticket.department_id.in_(children)))
+    if params.get("handler"):
+        conds.append(or_(Ticket.main_handler_id == params["handler"], Ticket.backup_handler_id == params["handler"]))
+    if params.get("unassigned"):
+        conds.append(Ticket.main_handler_id.is_(None))
+    if params.get("overdue"):
+        conds.append(overdue_clause(params.get("today") or today_jst()))
+    if params.get("urgency"):
+        conds.append(Ticket.urgency == params["urgency"])
+    if params.get("priority"):
+        conds.append(Ticket.priority == params["priority"])
+    if params.get("personal") is not None:
+        conds.append(Ticket.contains_personal_info.is_(bool(params["personal"])))
+    for term in (params.get("q") or "").split()[:10]:
+        pattern = _like(term)
+        conds.append(or_(*(col.like(pattern, escape="\\") for col in
+                           (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem))))
+    return conds
+
+
+def priority_rank():
+    """SQL expression ranking priorities: 至急 0 … 低 3."""
+    return case(_PRIORITY_RANK, value=Ticket.priority, else_=9)
+
+
+def _order(sort: str, today) -> list:
+    """ORDER BY for a sort key; every order ends with the id so pages are stable."""
+    if sort == "created":
+        return [Ticket.created_at.desc(), Ticket.id.desc()]
+    if sort == "created_asc":
+        return [Ticket.created_at.asc(), Ticket.id.asc()]
+    if sort == "updated":
+        return [Ticket.updated_at.desc(), Ticket.id.desc()]
+    if sort == "due":
+        return [Ticket.resolution_due.is_(None), Ticket.resolution_due.asc(), Ticket.id.asc()]
+    if sort == "priority":
+        return [priority_rank(), Ticket.created_at.asc(), Ticket.id.asc()]
+    # "action": new first, then overdue, then by due date, then the oldest first
+    needs = case((Ticket.status == "new", 0), (overdue_clause(today), 1), else_=2)
+    return [needs, Ticket.resolution_due.is_(None), Ticket.resolution_due.asc(), Ticket.created_at.asc(), Ticket.id.asc()]
+
+
+def queue_select(params: Mapping) -> Select:
+    """SELECT of the tickets matching the filters, in the requested order (handlers etc. eagerly joined)."""
+    today = params.get("today") or today_jst()
+    return select(Ticket).where(*_conditions(params)).order_by(*_order(params.get("sort") or "action", today))
+
+
+def status_counts(params: Mapping) -> dict[str, int]:
+    """Tickets per status under every filter except the status one (one GROUP BY query)."""
+    stmt = select(Ticket.status, func.count()).where(*_conditions(params, with_status=False)).group_by(Ticket.status)
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    counts.update({status: n for status, n in db.session.execute(stmt)})
+    return counts
+
+
+@dataclass
+class Page:
+    """One page of results for the pager macro."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
+    per_page: int
+
+
+def paginate(stmt: Select, page, per_page: int = PER_PAGE) -> Page:
+    """Run `stmt` for one page; bad, negative or too-large page numbers fall back to the first/last page."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    try:
+        number = int(str(page).strip()[:30])
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), pages)
+    items = list(db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
+    return Page(items=items, page=number, pages=pages, total=total, per_page=per_page)
+
+
+def get_ticket(number: str) -> Ticket:
+    """The ticket with this number (DX staff see every ticket), or NotFound."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None:
+        raise NotFound("指定された相談は見つかりません。")
+    return ticket
