@@ -1,10 +1,18 @@
 """Search quality bench: Hit@5, Recall@5, MRR@10, nDCG@10 on labelled queries.
 
-Usage: python bench/search_quality.py [DATA_DIR]   (default: ../shared/data from the repo root)
+Usage: python bench/search_quality.py [DATA_DIR] [--direct]
+       (DATA_DIR defaults to ../shared/data from the repo root)
 
-Each engine is a function ``run(queries: list[str]) -> list[list[str]]`` (refs, best first),
-so the engine behind it (a temp index here, the CLI's ``search query --batch`` later) can be
-swapped without touching the metrics.
+The consult engine is measured through the command-line interface, as an outside tool would
+use it: a fresh temporary directory gets its own SQLite database and index
+(``CONSULT_DATABASE_URL``, ``CONSULT_SEARCH_INDEX``), then ``flask --app app db upgrade``,
+``flask --app app cases import DATA_DIR/cases.jsonl`` and one
+``flask --app app search query --batch --limit 10`` with every query text on stdin (one JSON
+array of refs per output line).  ``--direct`` (or a missing ``cases import`` command) indexes
+the cases in-process instead.  The baseline is a plain Whoosh index of character bigrams
+(``NgramAnalyzer(2)`` over title and body, an OR of all query bigrams), computed in-process.
+Gain is 2 for a relevant case and 1 for a partial one; the no-answer queries are counted
+separately (how many get any hit, and how many get ``suggest()`` results).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +28,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from whoosh import index as windex  # noqa: E402
+from whoosh import query as wq  # noqa: E402
 from whoosh.analysis import NgramAnalyzer  # noqa: E402
+from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 
 from consult.search import index as sindex  # noqa: E402
 from consult.search import query as squery  # noqa: E402
@@ -39,7 +51,7 @@ def to_case(row: dict) -> dict:
 
 
 def index_engine(cases, analyzer, tmpdir, name):
-    """Build a temp index with ``analyzer``; return (run, suggest) functions."""
+    """Build a temp index of our schema with ``analyzer``; return (run, suggest) functions."""
     path = os.path.join(tmpdir, name)
     ix = sindex.open_index(path, analyzer=analyzer)
     sindex.upsert_cases(ix, cases)
@@ -52,6 +64,79 @@ def index_engine(cases, analyzer, tmpdir, name):
         return [[h.ref for h in squery.suggest(ix, t, limit=limit)] for t in texts]
 
     return run, suggest
+
+
+def bigram_engine(cases, tmpdir):
+    """The plain baseline: Whoosh character bigrams over title and body, an OR of all the
+    query's bigrams (no normalisation, no synonyms, no term selection)."""
+    ana = NgramAnalyzer(2)
+    ix = windex.create_in(tmpdir, Schema(ref=ID(stored=True, unique=True),
+                                         title=TEXT(analyzer=ana, field_boost=2.0),
+                                         body=TEXT(analyzer=ana)))
+    w = ix.writer()
+    for c in cases:
+        w.add_document(ref=c["ref"], title=c.get("title") or "", body="\n".join(
+            str(c.get(k) or "") for k in ("problem", "cause", "solution", "effect", "department"))
+            + "\n" + " ".join(c.get("tools") or []) + " " + " ".join(c.get("tags") or []))
+    w.commit()
+
+    def run(texts, limit=10):
+        out = []
+        with ix.searcher() as s:
+            for t in texts:
+                grams = {tok.text for tok in ana(t)}
+                q = wq.Or([wq.Term(f, g) for g in sorted(grams) for f in ("title", "body")])
+                out.append([h["ref"] for h in s.search(q, limit=limit)] if grams else [])
+        return out
+
+    def suggest(texts, limit=5):  # no threshold in the baseline: its top hits
+        return [r[:limit] for r in run(texts, limit)]
+
+    return run, suggest
+
+
+def _flask(args, env, stdin=None):
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT,
+                          env=env, input=stdin, capture_output=True, text=True, check=False)
+
+
+def cli_engine(data, cases, tmpdir, direct=False):
+    """The consult engine through the CLI; returns (run, suggest, how) functions."""
+    db_path = os.path.join(tmpdir, "consult.db")
+    ix_path = os.path.join(tmpdir, "index")
+    env = dict(os.environ, CONSULT_DATABASE_URL=f"sqlite:///{db_path}",
+               CONSULT_SEARCH_INDEX=ix_path, CONSULT_SECRET_KEY="bench-only-not-a-secret-0123456789",
+               PYTHONWARNINGS="ignore")
+    r = _flask(["db", "upgrade"], env)
+    if r.returncode:
+        raise SystemExit(f"flask db upgrade failed: {r.stderr.strip()[-500:]}")
+    how = "CLI (cases import + search query --batch)"
+    if not direct:
+        r = _flask(["cases", "import", os.path.join(data, "cases.jsonl")], env)
+        if r.returncode:
+            print(f"NOTE: `flask cases import` failed ({r.stderr.strip().splitlines()[-1:]}); "
+                  "indexing the cases directly instead", file=sys.stderr)
+            direct = True
+    if direct:
+        sindex.rebuild(ix_path, cases)
+        how = "direct indexing + search query --batch"
+
+    def run(texts, limit=10):
+        clean = [" ".join(t.split()) for t in texts]  # one query per line
+        r = _flask(["search", "query", "--batch", "--limit", str(limit)], env,
+                   stdin="\n".join(clean) + "\n")
+        if r.returncode:
+            raise SystemExit(f"flask search query --batch failed: {r.stderr.strip()[-500:]}")
+        lines = r.stdout.splitlines()
+        if len(lines) != len(texts):
+            raise SystemExit(f"expected {len(texts)} result lines, got {len(lines)}")
+        return [json.loads(line) for line in lines]
+
+    def suggest(texts, limit=5):  # suggest() has no CLI: read the index the CLI built
+        ix = sindex.open_index(ix_path, create=False)
+        return [[h.ref for h in squery.suggest(ix, t, limit=limit)] for t in texts]
+
+    return run, suggest, how
 
 
 def metrics(queries, ranked, suggested):
@@ -99,28 +184,30 @@ def evaluate(queries, run, suggest):
 
 
 def main(argv):
-    data = argv[1] if len(argv) > 1 else os.path.join(ROOT, "..", "shared", "data")
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    direct = "--direct" in argv
+    data = os.path.abspath(args[0] if args else os.path.join(ROOT, "..", "shared", "data"))
     cases = [to_case(r) for r in load_jsonl(os.path.join(data, "cases.jsonl"))]
     queries = load_jsonl(os.path.join(data, "queries.jsonl"))
-    engines = {
-        "bigram baseline": NgramAnalyzer(2),
-        "consult": JapaneseAnalyzer(),
-    }
-    extra = os.environ.get("BENCH_VARIANTS", "")
-    if "all" in extra:
-        engines["bigram+norm+syn"] = JapaneseAnalyzer(method="bigram")
-        engines["sudachi no-syn"] = JapaneseAnalyzer(synonyms=False)
-        engines["sudachi no-readings"] = JapaneseAnalyzer(readings=False)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, ana in engines.items():
-            run, sugg = index_engine(cases, ana, tmp, name.replace(" ", "_"))
-            results[name], ranked = evaluate(queries, run, sugg)
-            if os.environ.get("BENCH_VERBOSE") and name == "consult":
-                for q, r in zip(queries, ranked):
-                    rel = set(q["relevant"])
-                    if rel and not any(x in rel for x in r[:1]):
-                        print("MISS", q["qid"], q["text"][:40], rel, r[:5])
+        os.makedirs(os.path.join(tmp, "bigram"))
+        run, sugg = bigram_engine(cases, os.path.join(tmp, "bigram"))
+        results["bigram baseline"], _ = evaluate(queries, run, sugg)
+        os.makedirs(os.path.join(tmp, "cli"))
+        run, sugg, how = cli_engine(data, cases, os.path.join(tmp, "cli"), direct)
+        results["consult"], ranked = evaluate(queries, run, sugg)
+        if "all" in os.environ.get("BENCH_VARIANTS", ""):
+            for name, ana in {"bigram+norm+syn": JapaneseAnalyzer(method="bigram"),
+                              "sudachi no-syn": JapaneseAnalyzer(synonyms=False)}.items():
+                run, sugg = index_engine(cases, ana, tmp, name.replace(" ", "_"))
+                results[name], _ = evaluate(queries, run, sugg)
+        if os.environ.get("BENCH_VERBOSE"):
+            for q, r in zip(queries, ranked):
+                rel = set(q["relevant"])
+                if rel and not any(x in rel for x in r[:1]):
+                    print("MISS", q["qid"], q["text"][:40], rel, r[:5])
+    print(f"data: {data} ({len(cases)} cases, {len(queries)} queries); consult via {how}")
     names = list(results)
     print(f"{'metric':44s}" + "".join(f"{n:>20s}" for n in names))
     for key in results[names[0]]:

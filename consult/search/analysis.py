@@ -33,7 +33,8 @@ SYNONYMS_PATH = os.path.join(os.path.dirname(__file__), "synonyms.txt")
 _MAX_CHUNK = 4000  # characters per Sudachi call (Sudachi refuses inputs over ~49 KB)
 
 # Parts of speech that carry no topic.
-_SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞", "連体詞"}
+_SKIP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞", "連体詞",
+             "接頭辞", "接尾辞"}
 # Very frequent content words (normalised, katakana-folded) that only add noise.
 _STOP = {
     "スル", "為ル", "アル", "有ル", "イル", "居ル", "ナル", "成ル", "デキル", "出来ル", "思ウ",
@@ -44,6 +45,14 @@ _STOP = {
     "マダ", "トテモ", "スゴイ", "凄イ", "チョット", "ヤル", "遣ル", "ワカル", "分カル", "ツカウ",
     "モラウ", "貰ウ", "クレル", "呉レル", "ウチ", "内", "方", "オ", "ゴ", "御", "中", "的",
     "等", "ナド", "毎回", "今", "イマ", "人", "他", "ホカ", "上", "後", "前", "際", "場合",
+    # Everyday verbs and nouns of a request (使う, 入れる, 考える, どこ ...): they say nothing
+    # about the topic, but a colloquial query is full of them and they are rare in the
+    # written case texts, so their idf would push real topic words out of the query.
+    "使ウ", "入レル", "出ス", "取ル", "届ク", "考エル", "聞ク", "答エル", "進ム", "戻ル", "置ク",
+    "行ウ", "持ツ", "付ケル", "付ク", "掛カル", "カカル", "困ル", "ドコ", "イツ", "ダレ", "誰", "ナゼ", "何度", "何回", "毎日", "毎年", "毎月", "毎週", "毎朝",
+    "最近", "以前", "今後", "現在", "本来", "自分", "皆", "ミンナ", "全部", "大変", "心配",
+    "方法", "必要", "相談", "事例", "感ジ", "形", "気", "感ジル", "オ願イ", "願ウ", "教エル",
+    "一日中", "多イ", "少ナイ", "近ク", "年", "月", "日", "回", "件", "枚", "度", "時", "分",
 }
 
 
@@ -64,6 +73,7 @@ def _strip_long_vowels(s: str) -> str:
     return re.sub(r"([\u30a1-\u30faー]{2,})ー(?![\u30a1-\u30fa])", r"\1", s)
 
 
+@lru_cache(maxsize=65536)
 def fold(token: str) -> str:
     """Fold one token: NFKC, lower-case, hiragana -> katakana, final long vowel."""
     t = unicodedata.normalize("NFKC", token).lower()
@@ -251,7 +261,7 @@ def _sudachi_units(s: str, query: bool, readings: bool):
     for base, chunk in _chunks(s):
         for m in tok.tokenize(chunk):
             pos = m.part_of_speech()
-            if pos[0] in _SKIP_POS:
+            if pos[0] in _SKIP_POS or pos[1] == "数詞":
                 continue
             surface = m.surface()
             b, e = base + m.begin(), base + m.end()
@@ -263,11 +273,15 @@ def _sudachi_units(s: str, query: bool, readings: bool):
                 reading = fold(m.reading_form())
                 if reading and reading != norm and pos[1] != "数詞":
                     yield reading, b, e
+            if pos[0] != "名詞":
+                continue  # the parts of verbs (受け+取る) are generic words
             parts = m.split(mode_a)
             if len(parts) > 1:
                 for p in parts:
                     pn = fold(p.normalized_form())
-                    if pn != norm and pn not in _STOP and p.part_of_speech()[0] not in _SKIP_POS:
+                    # one-character parts (報告+書, 電子+化, 所属+長) carry no topic
+                    if (len(pn) > 1 and pn != norm and pn not in _STOP
+                            and p.part_of_speech()[0] not in _SKIP_POS):
                         yield pn, base + p.begin(), base + p.end()
 
 

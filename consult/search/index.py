@@ -21,12 +21,14 @@ from whoosh.index import LockError
 
 from .analysis import JapaneseAnalyzer
 
-__all__ = ["IndexBusyError", "make_schema", "open_index", "upsert_cases", "delete_cases",
-           "rebuild", "get_searcher", "case_to_doc", "FACET_FIELDS", "WRITE_TIMEOUT"]
+__all__ = ["IndexBusyError", "IndexOutdatedError", "make_schema", "open_index", "upsert_cases",
+           "delete_cases", "rebuild", "get_searcher", "case_to_doc", "FACET_FIELDS",
+           "WRITE_TIMEOUT"]
 
 WRITE_TIMEOUT = 10.0
-TITLE_BOOST = 3.0
-KEYWORDS_BOOST = 1.5
+TITLE_REPEAT = 1        # the title is indexed this many times in ``text``
+KEYWORDS_REPEAT = 1     # tools, tags and department label, in ``text``
+TITLE_BOOST = 1.0       # the small ``title`` field: a boost for cases whose title matches
 FACET_FIELDS = ("department", "resolution_type", "category", "tools", "tags")
 
 
@@ -34,14 +36,20 @@ class IndexBusyError(RuntimeError):
     """Another process holds the index write lock; retry later (keep the outbox entry)."""
 
 
+class IndexOutdatedError(windex.IndexError):
+    """The index on disk was built with an older schema: run ``flask search reindex``."""
+
+
 def make_schema(analyzer=None) -> Schema:
     """The case schema; ``analyzer`` defaults to :class:`JapaneseAnalyzer`."""
     ana = analyzer if analyzer is not None else JapaneseAnalyzer()
     return Schema(
         ref=ID(stored=True, unique=True),
+        # Everything searchable in one field: one posting list per query term.
+        text=TEXT(analyzer=ana, phrase=False),
+        # The title alone, small, only to lift cases whose title matches.
         title=TEXT(analyzer=ana, stored=True, phrase=False, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=ana, stored=True, phrase=False),
-        keywords=TEXT(analyzer=ana, phrase=False, field_boost=KEYWORDS_BOOST),
+        body=STORED(),
         tools=KEYWORD(stored=True, commas=True, scorable=False),
         tags=KEYWORD(stored=True, commas=True, scorable=False),
         department=ID(stored=True),
@@ -58,7 +66,12 @@ def make_schema(analyzer=None) -> Schema:
 def open_index(path: str, create: bool = True, analyzer=None):
     """Open the index at ``path``; create it (and the directory) when missing and ``create``."""
     if windex.exists_in(path):
-        return windex.open_dir(path)
+        ix = windex.open_dir(path)
+        if "text" not in ix.schema:  # built before the combined field (version 1)
+            raise IndexOutdatedError(
+                f"the search index in {path} was built by an older version: "
+                "run `flask --app app search reindex`")
+        return ix
     if not create:
         raise windex.EmptyIndexError(f"no search index in {path}")
     os.makedirs(path, exist_ok=True)
@@ -81,11 +94,13 @@ def case_to_doc(case: dict) -> dict:
         raise ValueError("case without ref")
     tools, tags = _clean(case.get("tools")), _clean(case.get("tags"))
     body = "\n".join(str(case.get(k) or "") for k in ("problem", "cause", "solution", "effect"))
+    title = str(case.get("title") or "")
+    keywords = " / ".join(tools + tags + [str(case.get("department") or "")])
     doc = {
         "ref": str(ref),
-        "title": str(case.get("title") or ""),
+        "text": "\n".join([title] * TITLE_REPEAT + [keywords] * KEYWORDS_REPEAT + [body]),
+        "title": title,
         "body": body,
-        "keywords": " / ".join(tools + tags + [str(case.get("department") or "")]),
         "tools": ",".join(tools),
         "tags": ",".join(tags),
         "department": str(case.get("department") or ""),

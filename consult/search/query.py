@@ -11,10 +11,11 @@ import html
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.reading import TermNotFound
 
 from .index import FACET_FIELDS, get_searcher
 
@@ -25,22 +26,40 @@ MAX_QUERY_CHARS = 2000   # longer input is cut (a ticket is far shorter)
 MAX_TERMS = 12           # most specific terms kept from a long query
 MIN_COVERAGE = 0.35      # suggest(): share of the query's weight a case must match
 RELATIVE_CUTOFF = 0.45   # suggest(): minimum score relative to the best hit
-SEARCH_FIELDS = ("title", "body", "keywords")
+SEARCH_FIELD = "text"     # title + keywords + body (see index.make_schema)
+TITLE_FIELD = "title"     # small; a match there lifts a case
 SORTS = {"newest": "published_at", "helpful": "helpful_count", "hours": "hours_saved"}
 SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
+FEEDBACK_DOCS = 1        # relevance: the title of the best case adds related words ...
+FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in other words)
+FEEDBACK_TERMS = 6
+FEEDBACK_MAX_TERMS = 4   # only short queries get feedback (long ones have words enough)
+POSTINGS_BUDGET = 3000   # at most this many postings are scored per query (speed) ...
+MIN_TERMS = 2            # ... but the most specific terms are always kept
 
 
-@dataclass
 class Hit:
-    """One result row."""
-    ref: str
-    title: str
-    department: str
-    snippet_html: str
-    score: float
-    coverage: float = 0.0
-    fields: dict = field(default_factory=dict, repr=False)
+    """One result row.  ``snippet_html`` is computed on first access (the batch CLI and the
+    suggestion threshold never need it, and it costs a morphological analysis of the body)."""
+
+    __slots__ = ("ref", "title", "department", "score", "coverage", "fields", "_snippet")
+
+    def __init__(self, ref, title, department, snippet_html="", score=0.0, coverage=0.0,
+                 fields=None):
+        self.ref, self.title, self.department = ref, title, department
+        self.score, self.coverage, self.fields = score, coverage, fields or {}
+        self._snippet = snippet_html
+
+    @property
+    def snippet_html(self) -> str:
+        if callable(self._snippet):
+            self._snippet = self._snippet()
+        return self._snippet
+
+    def __repr__(self):
+        return f"Hit(ref={self.ref!r}, title={self.title!r}, score={self.score:.3f}, " \
+               f"coverage={self.coverage:.2f})"
 
 
 @dataclass
@@ -62,26 +81,39 @@ def query_terms(searcher, text: str, max_terms: int = MAX_TERMS):
     Returns (selected [(term, weight)], total weight of all distinct terms).  The weight of a
     term is its inverse document frequency; terms that no case contains still count in the
     total (so off-topic queries get a low coverage) but are not searched."""
-    analyzer = searcher.schema["body"].analyzer
+    selected, total = _select_terms(searcher, text, max_terms)
+    return [(t, w) for t, w, _ in selected], total
+
+
+def _select_terms(searcher, text: str, max_terms: int):
+    """(selected [(term, weight, boost)], total weight): ``boost`` scales the term's score
+    (more for a term the text repeats, less for a near term standing in for an unknown one)."""
+    analyzer = searcher.schema[SEARCH_FIELD].analyzer
     counts = Counter(t.text for t in analyzer((text or "")[:MAX_QUERY_CHARS], mode="query"))
     n = max(1, searcher.doc_count())
     scored, total = [], 0.0
     for term, tf in counts.items():
-        df = max(searcher.doc_frequency(f, term) for f in SEARCH_FIELDS)
+        df = searcher.doc_frequency(SEARCH_FIELD, term)
         idf = math.log((n + 1) / (df + 0.5))
         weight = max(idf, 0.05)
         total += weight
         if df:
-            scored.append((weight * (1 + 0.3 * math.log(tf)), term, weight))
+            boost = 1 + 0.3 * math.log(tf)
+            scored.append((weight * boost, term, weight, boost))
         elif len(term) >= 3 and not term.isdigit():
             for alt in _near_terms(searcher, term):
-                scored.append((weight * FUZZY_FACTOR, alt, weight * FUZZY_FACTOR))
+                scored.append((weight * FUZZY_FACTOR, alt, weight * FUZZY_FACTOR, FUZZY_FACTOR))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    seen, out = set(), []
-    for _, term, w in scored:
-        if term not in seen and len(out) < max_terms:
-            seen.add(term)
-            out.append((term, w))
+    seen, out, cost = set(), [], 0
+    for _, term, w, boost in scored:
+        if term in seen or len(out) >= max_terms:
+            continue
+        df = searcher.doc_frequency(SEARCH_FIELD, term)
+        if len(out) >= MIN_TERMS and cost + df > POSTINGS_BUDGET:
+            continue  # a common word: costly to score, adds little to the ranking
+        seen.add(term)
+        cost += df
+        out.append((term, w, boost))
     return out, total
 
 
@@ -90,26 +122,82 @@ def _near_terms(searcher, term: str, limit: int = 4) -> list:
     クロノロジ) and words one edit away (a typo such as チャットボッド)."""
     reader = searcher.reader()
     found: list = []
-    for f in SEARCH_FIELDS:
-        try:
-            for t in reader.expand_prefix(f, term):
-                t = t.decode("utf-8") if isinstance(t, bytes) else t
+    try:
+        for t in reader.expand_prefix(SEARCH_FIELD, term):
+            t = t.decode("utf-8") if isinstance(t, bytes) else t
+            if t not in found:
+                found.append(t)
+            if len(found) >= limit:
+                return found
+        if len(term) >= 4:
+            for t in reader.terms_within(SEARCH_FIELD, term, 1, prefix=1):
                 if t not in found:
                     found.append(t)
-                if len(found) >= limit:
-                    return found
-            if len(term) >= 4:
-                for t in reader.terms_within(f, term, 1, prefix=1):
-                    if t not in found:
-                        found.append(t)
-        except KeyError:
-            continue
+    except KeyError:
+        pass
     return found[:limit]
 
 
 def _build(terms) -> wq.Query:
-    clauses = [wq.Or([wq.Term(f, t) for f in SEARCH_FIELDS]) for t, _ in terms]
+    """One OR over the combined field, plus the title field for each term."""
+    clauses = []
+    for term, _, boost in terms:
+        clauses.append(wq.Term(SEARCH_FIELD, term, boost=boost))
+        clauses.append(wq.Term(TITLE_FIELD, term, boost=boost))
     return wq.Or(clauses) if clauses else wq.NullQuery
+
+
+def _feedback_terms(searcher, results, weights, budget):
+    """Pseudo-relevance feedback: words of the best cases' titles that the query lacks."""
+    analyzer = searcher.schema[SEARCH_FIELD].analyzer
+    n = max(1, searcher.doc_count())
+    found = Counter()
+    for i, hit in enumerate(results):
+        if i >= FEEDBACK_DOCS:
+            break
+        for term in {t for t, _, _ in _units(analyzer, hit.fields().get("title", ""))}:
+            if term not in weights:
+                found[term] += 1
+    extra = []
+    for term, k in found.items():
+        df = searcher.doc_frequency(SEARCH_FIELD, term)
+        if df:
+            idf = math.log((n + 1) / (df + 0.5))
+            extra.append((idf * k, term, df))
+    extra.sort(key=lambda x: (-x[0], x[1]))
+    out = []
+    for _, term, df in extra:
+        if len(out) >= FEEDBACK_TERMS:
+            break
+        if df <= budget:
+            budget -= df
+            out.append((term, 0.0, FEEDBACK_WEIGHT))
+    return out
+
+
+def _coverage(searcher, docnums, weights, total_weight) -> dict:
+    """docnum -> share of the query's weight that the case contains, read from the postings
+    (no re-analysis of stored text, no ``terms=True`` which would disable Whoosh's top-N
+    shortcuts)."""
+    got = dict.fromkeys(docnums, 0.0)
+    if not got or not total_weight:
+        return got
+    order = sorted(got)
+    for term, w in weights.items():
+        try:
+            m = searcher.postings(SEARCH_FIELD, term)
+        except TermNotFound:
+            continue
+        for d in order:
+            if not m.is_active():
+                break
+            if m.id() < d:
+                m.skip_to(d)
+                if not m.is_active():
+                    break
+            if m.id() == d:
+                got[d] += w
+    return {d: min(v / total_weight, 1.0) for d, v in got.items()}
 
 
 def _filter_query(filters):
@@ -173,22 +261,14 @@ def snippet_html(analyzer, text: str, terms, width: int = SNIPPET_CHARS) -> str:
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
-def _hit(searcher, h, terms, weights, total_weight) -> Hit:
+def _hit(searcher, h, terms, coverage, score) -> Hit:
     stored = h.fields()
-    analyzer = searcher.schema["body"].analyzer
-    body = stored.get("body", "")
-    # Which query terms the case contains: analyse its stored text (cached) rather than
-    # asking Whoosh to record matched terms, which disables its top-N shortcuts.
-    keywords = " / ".join([stored.get("tools", ""), stored.get("tags", ""),
-                           stored.get("department", "")])
-    present = set()
-    for text in (stored.get("title", ""), body, keywords):
-        present.update(t for t, _, _ in _units(analyzer, text))
-    cov = sum(w for t, w in weights.items() if t in present) / total_weight if total_weight else 0.0
+    analyzer = searcher.schema[SEARCH_FIELD].analyzer
     return Hit(ref=stored.get("ref", ""), title=stored.get("title", ""),
                department=stored.get("department", ""),
-               snippet_html=snippet_html(analyzer, body, terms),
-               score=float(h.score or 0.0), coverage=round(min(cov, 1.0), 4), fields=stored)
+               snippet_html=partial(snippet_html, analyzer, stored.get("body", ""), terms),
+               score=score, coverage=round(coverage.get(h.docnum, 0.0), 4),
+               fields=stored)
 
 
 # --------------------------------------------------------------------------- facets
@@ -231,8 +311,8 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     searcher, cache = get_searcher(ix)
     limit = max(1, min(int(limit or 10), 200))
     page = max(1, int(page or 1))
-    terms, total_weight = query_terms(searcher, text, max_terms)
-    weights = dict(terms)
+    terms, total_weight = _select_terms(searcher, text, max_terms)
+    weights = {t: w for t, w, _ in terms}
     if (text or "").strip():
         q = _build(terms)
     else:
@@ -246,8 +326,19 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     if q is wq.NullQuery:
         return SearchResult([], 0, {f: [] for f in _facet_names(facets)}, page, [])
     results = searcher.search(q, **kwargs)
+    if (sort not in SORTS and FEEDBACK_DOCS and FEEDBACK_WEIGHT > 0
+            and len(terms) <= FEEDBACK_MAX_TERMS):
+        extra = _feedback_terms(searcher, results, weights,
+                                POSTINGS_BUDGET - sum(searcher.doc_frequency(SEARCH_FIELD, t)
+                                                      for t, _, _ in terms))
+        if extra:
+            q = _build(terms + extra)
+            results = searcher.search(q, **kwargs)
+    # Not list(results): it calls len(), which counts every match (twice the work).
     rows = [r for i, r in enumerate(results) if i >= (page - 1) * limit]
-    hits = [_hit(searcher, h, [t for t, _ in terms], weights, total_weight) for h in rows]
+    coverage = _coverage(searcher, [r.docnum for r in rows], weights, total_weight)
+    scores = {r.docnum: float(r.score or 0.0) for r in rows}
+    hits = [_hit(searcher, h, list(weights), coverage, scores[h.docnum]) for h in rows]
     names = _facet_names(facets)
     if names:
         docs = set(searcher.docs_for_query(q))
@@ -256,7 +347,7 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
         total, fac = len(docs), _facets(searcher, cache, docs, names)
     else:
         total, fac = results.estimated_length(), {}
-    return SearchResult(hits, total, fac, page, [t for t, _ in terms])
+    return SearchResult(hits, total, fac, page, list(weights))
 
 
 def _facet_names(facets):

@@ -52,15 +52,20 @@ def index_path() -> str:
 
 
 def get_index():
-    """The index of this app, opened once per process (created when missing)."""
+    """The index of this app, opened once per process (created when missing, rebuilt when outdated)."""
     path = index_path()
     with _ix_lock:
         ix = _indexes.get(path)
-        if ix is None or not os.path.isdir(path):
-            ix = index.open_index(path, create=True)
-            _indexes[path] = ix
-        elif ix.latest_generation() < 0:
+        if ix is not None and os.path.isdir(path) and ix.latest_generation() >= 0:
+            return ix
+        try:
             ix = _indexes[path] = index.open_index(path, create=True)
+            return ix
+        except index.IndexOutdatedError:
+            log.warning("search index at %s has an old schema; rebuilding it from the database", path)
+    index.rebuild(path, published_cases())  # derived data: the database has everything
+    with _ix_lock:
+        ix = _indexes[path] = index.open_index(path, create=True)
     return ix
 
 

@@ -6,15 +6,33 @@ from sqlalchemy import select, update
 from models import TicketCounter, db, utcnow
 
 
+def _ensure_counter(year: int) -> None:
+    """Create the year's counter row if missing, without failing when another process creates it first."""
+    dialect = db.session.get_bind().dialect.name
+    table = TicketCounter.__table__
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        # ON CONFLICT DO NOTHING: a concurrent first insert waits for the other transaction, then does nothing.
+        db.session.execute(insert(table).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
+        return
+    if db.session.scalar(select(TicketCounter.year).where(TicketCounter.year == year)) is None:
+        db.session.add(TicketCounter(year=year, last=0))
+        db.session.flush()
+
+
 def next_number(when: datetime | None = None) -> str:
     """Reserve the next number of the (calendar) year inside the caller's transaction."""
     year = (when or utcnow()).year
-    counter = db.session.scalar(select(TicketCounter).where(TicketCounter.year == year).with_for_update())
-    if counter is None:
-        counter = TicketCounter(year=year, last=0)
-        db.session.add(counter)
-        db.session.flush()
-    # An UPDATE … SET last = last + 1 takes the row lock on PostgreSQL and the write lock on SQLite.
-    db.session.execute(update(TicketCounter).where(TicketCounter.year == year).values(last=TicketCounter.last + 1))
-    db.session.refresh(counter)
-    return f"DX-{year}-{counter.last:04d}"
+    _ensure_counter(year)
+    # UPDATE … SET last = last + 1 takes the row lock on PostgreSQL and the write lock on SQLite;
+    # RETURNING reads the value this transaction wrote, never another one's.
+    last = db.session.execute(
+        update(TicketCounter.__table__)
+        .where(TicketCounter.year == year)
+        .values(last=TicketCounter.last + 1)
+        .returning(TicketCounter.last)
+    ).scalar_one()
+    return f"DX-{year}-{last:04d}"

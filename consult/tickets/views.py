@@ -1,20 +1,238 @@
-"""Requester pages (placeholder until the ticket lifecycle lands)."""
-from flask import render_template
+"""Requester pages: 相談する, 自分の相談, the ticket page and its actions, attachment downloads."""
+import secrets
+from collections import defaultdict
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
 
 from consult.auth.guards import roles_required
+from consult.errors import ConflictError, DomainError, NotFound
 
-from . import bp
+from . import bp, lifecycle, queries, service
+from .access import get_visible_ticket, visible_comments
+from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes, stored_path
+from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
+
+FILER_ROLES = ("requester", "dx_staff")
+DRAFT_MAX_BYTES = 256 * 1024
 
 
-@bp.route("/new")
-@roles_required("requester", "dx_staff")
+def _intake_form() -> IntakeForm:
+    """The intake form with the current categories offered."""
+    form = IntakeForm()
+    form.category.choices = [("", "わからない・選ばない")] + [(str(c.id), c.name) for c in service.active_categories()]
+    return form
+
+
+def _restore_draft(form: IntakeForm, data: dict) -> None:
+    """Fill the form from a saved draft."""
+    for key in service.DRAFT_FIELDS:
+        if key in data and key in form:
+            form[key].data = data[key]
+
+
+def _intake_from_form(form: IntakeForm) -> service.Intake:
+    """The service's input from a validated form."""
+    frequency = form.frequency.data
+    if frequency == FREQUENCY_OTHER:
+        frequency = form.frequency_other.data.strip()[:100]
+    return service.Intake(
+        title=form.title.data, purpose=form.purpose.data, current_process=form.current_process.data,
+        problem=form.problem.data, desired_state=form.desired_state.data or "", frequency=frequency,
+        hours_per_month=parse_hours(form.hours_per_month.data), urgency=form.urgency.data,
+        desired_timing=form.desired_timing.data or "", contains_personal_info=form.contains_personal_info.data == "yes",
+        category_id=int(form.category.data) if form.category.data else None, intake_token=form.intake_token.data or None,
+    )  # fmt: skip
+
+
+def _render_new(form, status=200, error=None, reselect=None, draft=None):
+    """Render the intake page."""
+    return render_template(
+        "tickets/new.html", form=form, error=error, reselect=reselect or [], draft=draft,
+        allowed_label=ALLOWED_LABEL, accept=",".join("." + e for e in ALLOWED), max_mb=max_total_bytes() // (1024 * 1024),
+    ), status  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*FILER_ROLES)
 def new():
-    """Intake form 相談する."""
-    return render_template("placeholder.html", title="相談する")
+    """Intake form 相談する: file a ticket, or keep a draft without JavaScript."""
+    form = _intake_form()
+    if request.method == "GET":
+        draft = service.get_draft(current_user)
+        if draft is not None:
+            _restore_draft(form, draft.data or {})
+        form.intake_token.data = secrets.token_urlsafe(24)
+        return _render_new(form, draft=draft)
+    if not form.intake_token.data:
+        form.intake_token.data = secrets.token_urlsafe(24)
+    files = request.files.getlist(form.attachments.name)
+    if request.form.get("action") == "draft":
+        # CSRFProtect has already checked the token; a draft may be incomplete, so nothing else is validated.
+        service.save_draft(current_user, {k: request.form.get(k, "") for k in service.DRAFT_FIELDS})
+        message = "下書きを保存しました。"
+        if chosen_names(files):
+            message += "添付ファイルは下書きに保存されません。送信するときにもう一度選択してください。"
+        flash(message, "success")
+        return redirect(url_for("tickets.new"))
+    valid = form.validate_on_submit()
+    uploads, upload_errors = check_uploads(files)
+    form.attachments.errors = list(form.attachments.errors) + upload_errors
+    error = None
+    if valid and not upload_errors:
+        try:
+            ticket = service.file_ticket(_intake_from_form(form), uploads, current_user)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            flash(f"相談を受け付けました（受付番号 {ticket.number}）。DX推進担当から連絡します。", "success")
+            return redirect(url_for("tickets.show", number=ticket.number))
+    return _render_new(form, status=422, error=error, reselect=chosen_names(files))
+
+
+@bp.route("/draft", methods=["POST"])
+@roles_required(*FILER_ROLES)
+def save_draft():
+    """Autosave of the intake form (JSON from intake.js, X-CSRFToken header)."""
+    if (request.content_length or 0) > DRAFT_MAX_BYTES:
+        return jsonify(ok=False, error="下書きが大きすぎます。"), 413
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(ok=False, error="下書きの形式が正しくありません。"), 400
+    try:
+        draft = service.save_draft(current_user, data)
+    except DomainError as exc:
+        return jsonify(ok=False, error=exc.message), 400
+    return jsonify(ok=True, saved_at=draft.updated_at.isoformat() + "Z")
+
+
+@bp.route("/draft/discard", methods=["POST"])
+@roles_required(*FILER_ROLES)
+def discard_draft():
+    """Throw the intake draft away and start with an empty form."""
+    if service.discard_draft(current_user):
+        flash("下書きを破棄しました。", "info")
+    return redirect(url_for("tickets.new"))
 
 
 @bp.route("/mine")
-@roles_required("requester", "dx_staff")
+@login_required
 def mine():
-    """My and my department's consultations."""
-    return render_template("placeholder.html", title="自分の相談")
+    """My and my department's consultations, with filters and pages."""
+    form = ListFilterForm(request.args)
+    form.validate()
+    status = form.status.data or ""
+    scope = form.scope.data if form.scope.data in ("dept", "mine") else "dept"
+    q = (form.q.data or "")[:100]
+    page = queries.list_tickets(current_user, status=status, scope=scope, q=q, page=queries.parse_page(request.args.get("page", 1)))
+    return render_template("tickets/mine.html", form=form, page=page, filtered=bool(status or q or scope == "mine"))
+
+
+def _render_show(ticket, status=200, reply_form=None, error=None, reselect=None):
+    """Render the ticket page (used after failed actions too, keeping what was typed)."""
+    comments = visible_comments(ticket, current_user)
+    attachments = queries.visible_attachments(ticket, current_user)
+    by_comment = defaultdict(list)
+    for attachment in attachments:
+        by_comment[attachment.comment_id].append(attachment)
+    return render_template(
+        "tickets/show.html", ticket=ticket, comments=comments, files=by_comment, history=queries.status_history(ticket),
+        actions=lifecycle.available_actions(ticket, current_user), reopen_deadline=lifecycle.reopen_deadline(ticket),
+        reply_form=reply_form or ReplyForm(formdata=None), action_form=StatusActionForm(formdata=None, version=ticket.version),
+        error=error, reselect=reselect or [], allowed_label=ALLOWED_LABEL, accept=",".join("." + e for e in ALLOWED),
+        max_mb=max_total_bytes() // (1024 * 1024),
+    ), status  # fmt: skip
+
+
+@bp.route("/<number>")
+@login_required
+def show(number):
+    """The ticket page: the request, conversation, history, attachments and actions."""
+    return _render_show(get_visible_ticket(number, current_user))
+
+
+@bp.route("/<number>/reply", methods=["POST"])
+@login_required
+def reply(number):
+    """Post a public reply with attachments."""
+    ticket = get_visible_ticket(number, current_user)
+    form = ReplyForm()
+    files = request.files.getlist(form.attachments.name)
+    valid = form.validate_on_submit()
+    uploads, upload_errors = check_uploads(files)
+    form.attachments.errors = list(form.attachments.errors) + upload_errors
+    if valid and not upload_errors:
+        try:
+            lifecycle.reply(ticket, form.body.data, uploads, current_user)
+        except ConflictError as exc:
+            ticket = get_visible_ticket(number, current_user)
+            return _render_show(ticket, 409, form, exc.message, chosen_names(files))
+        except DomainError as exc:
+            return _render_show(ticket, exc.status, form, exc.message, chosen_names(files))
+        flash("返信を送信しました。", "success")
+        return redirect(url_for("tickets.show", number=ticket.number, _anchor="conversation"))
+    return _render_show(ticket, 422, form, None, chosen_names(files))
+
+
+def _status_action(number, operation, done_message):
+    """Run withdraw/reopen/close from a StatusActionForm and come back to the ticket page."""
+    ticket = get_visible_ticket(number, current_user)
+    form = StatusActionForm()
+    if not form.validate_on_submit():
+        return _render_show(ticket, 422, error="入力内容を確認してください。" + " ".join(
+            m for name, msgs in form.errors.items() for m in msgs if name != "csrf_token"))
+    try:
+        operation(ticket, current_user, expected_version=form.version.data, reason=form.reason.data or "")
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        ticket = get_visible_ticket(number, current_user)
+        return _render_show(ticket, exc.status, error=exc.message)
+    flash(done_message, "success")
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.route("/<number>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(number):
+    """取下げ: confirmation page (GET) and the withdrawal itself (POST)."""
+    if request.method == "GET":
+        ticket = get_visible_ticket(number, current_user)
+        if not lifecycle.available_actions(ticket, current_user)["withdraw"]:
+            return _render_show(ticket, 409, error=f"この相談は「{ticket.status_label}」のため取り下げできません。")
+        return render_template("tickets/withdraw.html", ticket=ticket, form=StatusActionForm(formdata=None, version=ticket.version))
+    return _status_action(number, lifecycle.withdraw, "相談を取り下げました。")
+
+
+@bp.route("/<number>/reopen", methods=["POST"])
+@login_required
+def reopen(number):
+    """再開: a resolved ticket goes back to 対応中."""
+    return _status_action(number, lifecycle.reopen, "相談を再開しました。DX推進担当が引き続き対応します。")
+
+
+@bp.route("/<number>/close", methods=["POST"])
+@login_required
+def close(number):
+    """完了: the requester confirms the resolution."""
+    return _status_action(number, lifecycle.confirm_close, "解決を確認し、相談を完了にしました。ありがとうございました。")
+
+
+@bp.route("/<number>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(number, attachment_id):
+    """Download an attachment (always as a file, never shown inline)."""
+    ticket = get_visible_ticket(number, current_user)
+    attachment = queries.get_attachment(ticket, attachment_id, current_user)
+    try:
+        path = stored_path(attachment.stored_name)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。")
+    lifecycle.record_download(ticket, attachment, current_user)
+    response = send_file(path, mimetype=attachment.content_type, max_age=0, etag=False, conditional=False)
+    response.headers["Content-Disposition"] = content_disposition(attachment.original_name, attachment.id)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

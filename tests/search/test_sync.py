@@ -142,3 +142,20 @@ def test_several_processes_lose_nothing(app, database_url, tmp_path):
         searcher.close()
     assert refs == sorted(f"P{p}-{i}" for p in range(4) for i in range(8))
     assert db.session.scalar(select(func.count()).select_from(IndexOutbox).where(IndexOutbox.processed_at.is_(None))) == 0
+
+
+def test_outdated_index_is_rebuilt_from_database(app):
+    """An index written with an older schema is rebuilt automatically, not an error page."""
+    from whoosh import index as windex
+    from whoosh.fields import ID, Schema
+
+    make_case(ref="O-1", title="古い索引からの移行", status="published")
+    sync.forget_index()
+    path = sync.index_path()
+    import os
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    windex.create_in(path, Schema(ref=ID(stored=True, unique=True)))
+    assert _refs("移行") == ["O-1"]
