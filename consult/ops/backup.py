@@ -72,7 +72,7 @@ def create_backup(target: str) -> dict:
 def _run(args: list[str]) -> None:
     """Run a PostgreSQL client tool; a failure becomes a BackupError with its message."""
     try:
-        subprocess.run(args, check=True, capture_output=True, text=True, timeout=3600)  # nosec B603
+        subprocess.run(args, check=True, capture_output=True, text=True, timeout=3600)  # noqa: S603  # nosec B603 - fixed tool, argument list
     except FileNotFoundError as exc:
         raise BackupError(f"{args[0]} が見つかりません（PostgreSQL クライアントをインストールしてください）") from exc
     except subprocess.CalledProcessError as exc:

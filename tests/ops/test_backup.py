@@ -18,7 +18,7 @@ def _all_rows() -> dict:
     out = {}
     for table in db.metadata.sorted_tables:
         rows = db.session.execute(select(table)).all()
-        out[table.name] = sorted((tuple(repr(v) for v in row) for row in rows))
+        out[table.name] = sorted(tuple(repr(v) for v in row) for row in rows)
     return out
 
 
