@@ -34,8 +34,11 @@ def can_make_case(ticket) -> bool:
 
 
 def suggestions_for_ticket(ticket, limit: int = 5) -> list:
-    """Published cases close to a ticket's title and problem (not logged: it is not a search)."""
-    text = "\n".join(filter(None, [ticket.title, ticket.purpose, ticket.problem]))
+    """Published cases close to a ticket's title and trouble (not logged: it is not a search).
+
+    The same two fields as the intake form's suggestions: the purpose is usually generic and
+    would dilute the share of the query a case must cover."""
+    text = "\n".join(filter(None, [ticket.title, ticket.problem]))
     try:
         return browse.suggest(text, limit=limit, log=False)
     except Exception:  # the ticket page must open even when the index is unavailable

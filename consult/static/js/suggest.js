@@ -1,14 +1,14 @@
 // consult — related cases while filing a consultation (intake form).
 // Progressive enhancement: the form works without it. Expects
 // <aside id="suggestions" aria-live="polite" data-suggest-url="/cases/suggest"> and inputs named
-// title, purpose, problem and a hidden intake_token in the same page.
+// title, problem (the trouble) and a hidden intake_token in the same page.
 (function () {
   "use strict";
   var box = document.getElementById("suggestions");
   if (!box || !window.fetch) { return; }
   var url = box.getAttribute("data-suggest-url") || "/cases/suggest";
   var form = box.closest("form") || document;
-  var fields = ["title", "purpose", "problem"].map(function (name) {
+  var fields = ["title", "problem"].map(function (name) {
     return form.querySelector("[name='" + name + "']") || document.querySelector("[name='" + name + "']");
   }).filter(Boolean);
   var tokenInput = form.querySelector("[name='intake_token']") || document.querySelector("[name='intake_token']");
