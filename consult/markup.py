@@ -14,6 +14,7 @@ Pipeline:
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from urllib.parse import urlsplit
@@ -142,3 +143,13 @@ def render_markdown(text: str | None) -> Markup:
     )
     # Safe: `cleaned` is nh3 output restricted to the allow-list above.
     return Markup(cleaned)  # noqa: S704  # nosec B704
+
+
+def to_plain_text(text: str | None) -> str:
+    """The words of a Markdown text without its syntax (for search snippets and exports)."""
+    if not text:
+        return ""
+    rendered = str(render_markdown(text))
+    rendered = re.sub(r"</(p|li|h[1-6]|tr|blockquote|pre)>|<br\s*/?>", "\n", rendered)
+    plain = html.unescape(nh3.clean(rendered, tags=set()))
+    return re.sub(r"\n{2,}", "\n", plain).strip()

@@ -261,3 +261,15 @@ class TestPositive:
 )
 def test_is_safe_url(url, ok):
     assert is_safe_url(url) is ok
+
+
+def test_to_plain_text_drops_markdown_syntax():
+    """Search snippets show words, not **, list markers or HTML."""
+    from consult.markup import to_plain_text
+
+    text = "**これまでのやり方**\n\n- 紙で受付\n- Excelに転記 <script>x</script>\n\n[手順書](https://example.jp) &amp; 1 < 2"
+    plain = to_plain_text(text)
+    assert "**" not in plain and "- " not in plain and "](" not in plain
+    assert "これまでのやり方" in plain and "紙で受付" in plain and "Excelに転記" in plain and "手順書" in plain
+    assert "1 < 2" in plain
+    assert to_plain_text(None) == ""

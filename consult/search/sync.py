@@ -15,6 +15,7 @@ import time
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from consult.markup import to_plain_text
 from models import Case, IndexOutbox, db, utcnow
 
 from . import index
@@ -31,10 +32,10 @@ def case_to_dict(case: Case) -> dict:
         "ref": case.ref,
         "title": case.title,
         "department": case.department_label or "",
-        "problem": case.problem,
-        "cause": case.cause,
-        "solution": case.solution,
-        "effect": case.effect,
+        "problem": to_plain_text(case.problem),
+        "cause": to_plain_text(case.cause),
+        "solution": to_plain_text(case.solution),
+        "effect": to_plain_text(case.effect),
         "tools": list(case.tools or []),
         "tags": list(case.tags or []),
         "resolution_type": case.resolution_type or "",

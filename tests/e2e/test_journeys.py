@@ -159,14 +159,12 @@ def test_journey_2_staff_handle_the_consultation(e2e, shared_state):
     check("高橋 美咲" in summary.inner_text() and "森田 健一" in summary.inner_text(),
           "after 担当者を保存 the summary does not show main 高橋 美咲 and backup 森田 健一")
 
-    page.get_by_role("radio", name=re.compile("^公開の返信")).check()
-    field(page, "本文").fill(PUBLIC_REPLY)
-    click_and_wait(page, page.get_by_role("button", name="書き込む"))
+    field(page, "返信").fill(PUBLIC_REPLY)
+    click_and_wait(page, page.get_by_role("button", name="返信を送信する"))
     check(page.get_by_text(PUBLIC_REPLY).count() >= 1, "the public reply is not shown on the ticket page")
 
-    page.get_by_role("radio", name=re.compile("^内部メモ")).check()
     field(page, "本文").fill(INTERNAL_NOTE)
-    click_and_wait(page, page.get_by_role("button", name="書き込む"))
+    click_and_wait(page, page.get_by_role("button", name="内部メモを追加"))
     check(page.locator(".comment.internal").filter(has_text=INTERNAL_NOTE).count() == 1,
           "the internal note is not shown (marked 内部メモ) to staff")
     screenshot(page, "03-ticket-staff.png")
