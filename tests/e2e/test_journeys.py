@@ -105,12 +105,12 @@ def test_journey_1_requester_files_a_consultation(e2e, shared_state):
     assert page.get_by_role("heading", level=1).inner_text() == "相談する"
     field(page, "件名").fill(TITLE)  # suggestions follow what is typed (title, purpose, trouble)
 
-    suggestions = page.locator("aside#suggestions a")
+    suggestions = page.locator("#suggestions a")
     try:
         suggestions.first.wait_for(state="visible", timeout=6000)
     except Exception:  # noqa: BLE001 — reported below with the likely cause
         scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.getAttribute('src'))")
-        check(False, "intake: no suggested case appeared in aside#suggestions within 6 s "
+        check(False, "intake: no suggested case appeared in #suggestions within 6 s "
                      f"(scripts on the page: {scripts}; templates/tickets/new.html must load js/suggest.js)")
     if suggestions.count():
         screenshot(page, "01-intake.png")

@@ -1,7 +1,8 @@
 // consult — related cases while filing a consultation (intake form).
 // Progressive enhancement: the form works without it. Expects
-// <aside id="suggestions" aria-live="polite" data-suggest-url="/cases/suggest"> and inputs named
-// title, problem (the trouble) and a hidden intake_token in the same page.
+// <div id="suggestions" data-suggest-url="/cases/suggest">, a live region #suggestions-status that
+// announces only how many cases were found (not their long snippets), and inputs named title,
+// problem (the trouble) and a hidden intake_token in the same page.
 (function () {
   "use strict";
   var box = document.getElementById("suggestions");
@@ -12,6 +13,7 @@
     return form.querySelector("[name='" + name + "']") || document.querySelector("[name='" + name + "']");
   }).filter(Boolean);
   var tokenInput = form.querySelector("[name='intake_token']") || document.querySelector("[name='intake_token']");
+  var status = document.getElementById("suggestions-status");
   var timer = null;
   var lastQuery = null;
   var controller = null;
@@ -24,7 +26,7 @@
     var q = text();
     if (q === lastQuery) { return; }
     lastQuery = q;
-    if (q.length < 4) { box.innerHTML = ""; return; }
+    if (q.length < 4) { show(""); return; }
     if (controller && controller.abort) { controller.abort(); }
     controller = window.AbortController ? new AbortController() : null;
     var params = new URLSearchParams({ q: q.slice(0, 2000) });
@@ -35,9 +37,16 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       return response.ok ? response.text() : "";
-    }).then(function (html) {
-      box.innerHTML = html.trim();
-    }).catch(function () { /* network error or aborted: keep what is shown */ });
+    }).then(show).catch(function () { /* network error or aborted: keep what is shown */ });
+  }
+
+  function show(html) {
+    var before = box.querySelectorAll("li").length;
+    box.innerHTML = (html || "").trim();
+    var count = box.querySelectorAll("li").length;
+    if (status && count !== before) {
+      status.textContent = count ? "似た困りごとの解決事例が" + count + "件見つかりました（入力欄の横に表示）" : "";
+    }
   }
 
   function schedule() {
