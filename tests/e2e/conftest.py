@@ -22,7 +22,7 @@ from ..conftest import make_config
 CHROMIUM = os.environ.get("CONSULT_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--lang=ja",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DEFAULT_VIEWPORT = {"width": 1280, "height": 900}
