@@ -163,6 +163,23 @@ def seed(app, users=5000, tickets=100_000, cases=20_000, years=5, seed_value=7) 
     return {"tickets": tickets, "cases": cases, "users": users}
 
 
+def fix_sequences(database_url: str) -> None:
+    """PostgreSQL: move every id sequence past the largest id (bench/seed_scale.py inserts explicit ids)."""
+    from sqlalchemy import create_engine, text
+
+    from models import db
+
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+                    seq = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
+                    if seq:
+                        conn.execute(text(f"SELECT setval('{seq}', COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)"))
+    engine.dispose()
+
+
 def main() -> None:
     """Parse arguments, migrate, seed, optionally rebuild the index."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -185,6 +202,7 @@ def main() -> None:
         upgrade()
     started = time.perf_counter()
     seed(app, users=args.users, tickets=args.tickets, cases=args.cases, years=args.years)
+    fix_sequences(args.database_url)  # explicit ids were inserted: move PostgreSQL sequences past them
     print(f"total {time.perf_counter() - started:.1f} s  ({args.database_url})")
     if args.reindex:
         from consult.search import sync

@@ -1,5 +1,6 @@
 """Domain errors raised by services and the Japanese error pages."""
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 ERROR_TITLES = {
@@ -24,6 +25,8 @@ ERROR_HINTS = {
     500: "時間をおいてもう一度お試しください。解決しない場合はDX推進担当にお知らせください。",
     503: "時間をおいてもう一度お試しください。",
 }
+DATABASE_UNAVAILABLE = ("ただいまデータベースに接続できないか、処理が混み合っています。入力した内容は保存されていない可能性があります。"
+                        "少し時間をおいてから、もう一度お試しください。")
 
 
 class DomainError(Exception):
@@ -88,7 +91,33 @@ def register_error_handlers(app: Flask) -> None:
     def handle_domain(exc: DomainError):
         return render_error(exc.status, exc.message)
 
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def handle_database_unavailable(exc: Exception):
+        """Database down, unreachable or locked: a Japanese 503 that needs no database to render."""
+        app.logger.warning("database unavailable: %s", type(exc).__name__)
+        _forget_user_and_rollback()
+        response, code = render_error(503, DATABASE_UNAVAILABLE)
+        response = app.make_response((response, code))
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         app.logger.exception("unhandled error")
         return render_error(500)
+
+
+def _forget_user_and_rollback() -> None:
+    """After a database failure: render as anonymous (loading the user would fail again) and reset the session."""
+    from models import db
+
+    from .extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it (pool_pre_ping) on the next request
+        db.session.close()

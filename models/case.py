@@ -17,7 +17,14 @@ class Case(db.Model):
     """A solution case, edited and anonymised before it is published to the whole office."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_published", "status", "published_at"),)
+    __table_args__ = (
+        Index("ix_cases_status_published", "status", "published_at"),
+        # staff list 事例の管理 (newest update first) and the dashboard's top cases
+        Index("ix_cases_updated", "updated_at"),
+        Index("ix_cases_status_hours", "status", "hours_saved_per_year"),
+        Index("ix_cases_status_views", "status", "view_count"),
+        Index("ix_cases_status_helpful", "status", "helpful_count"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(64), unique=True)

@@ -42,7 +42,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str | None] = mapped_column(String(64))
 
     department: Mapped[Department | None] = relationship(lazy="joined")
-    skills: Mapped[list[Category]] = relationship(secondary=staff_skills, lazy="selectin", order_by=Category.sort_order)
+    # loaded on demand (lists of staff use selectinload): every ticket query joins users, and an eager
+    # selectin here cost up to three extra queries per page
+    skills: Mapped[list[Category]] = relationship(secondary=staff_skills, lazy="select", order_by=Category.sort_order)
 
     @property
     def is_active(self) -> bool:  # Flask-Login uses this to refuse deactivated users

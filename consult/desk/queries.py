@@ -158,16 +158,29 @@ class Page:
     per_page: int
 
 
-def paginate(stmt: Select, page, per_page: int = PER_PAGE) -> Page:
-    """Run `stmt` for one page; bad, negative or too-large page numbers fall back to the first/last page."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def queue_total(params: Mapping, counts: dict[str, int]) -> int:
+    """Number of tickets the queue shows, from the per-status counts (saves a second scan of the table)."""
+    statuses = params.get("status") or list(counts)
+    return sum(counts.get(s, 0) for s in statuses)
+
+
+def paginate(stmt: Select, page, per_page: int = PER_PAGE, total: int | None = None) -> Page:
+    """Run a select(Ticket) for one page; bad, negative or too-large page numbers fall back to the first/last page.
+
+    Deferred join: the filtered, sorted, offset scan reads only ticket ids (narrow, index-only where an index
+    covers the filter and sort), then the 25 full rows are loaded with their joined relations by id."""
+    if total is None:
+        total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)) or 0
     pages = max(1, math.ceil(total / per_page))
     try:
         number = int(str(page).strip()[:30])
     except (TypeError, ValueError):
         number = 1
     number = min(max(number, 1), pages)
-    items = list(db.session.scalars(stmt.limit(per_page).offset((number - 1) * per_page)).unique())
+    ids = list(db.session.scalars(
+        stmt.with_only_columns(Ticket.id, maintain_column_froms=True).limit(per_page).offset((number - 1) * per_page)))
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))).unique()} if ids else {}
+    items = [rows[i] for i in ids if i in rows]
     return Page(items=items, page=number, pages=pages, total=total, per_page=per_page)
 
 

@@ -9,7 +9,7 @@ from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Dep
 from . import bp, service
 from .forms import SkillsForm
 from .history import action_label, describe, login_names, ticket_events
-from .queries import SORTS, get_ticket, paginate, parse_filters, queue_select, status_counts
+from .queries import SORTS, get_ticket, paginate, parse_filters, queue_select, queue_total, status_counts
 from .sla import is_overdue, today_jst
 from .workload import assignable_staff, board
 
@@ -44,8 +44,8 @@ def queue():
     """One queue 受付一覧 for every department, filtered, sorted and paged."""
     params = parse_filters(request.args)
     params["today"] = today = today_jst()
-    page = paginate(queue_select(params), request.args.get("page"))
     counts = status_counts(params)
+    page = paginate(queue_select(params), request.args.get("page"), total=queue_total(params, counts))
     return render_template(
         "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
         status_links=_status_links(counts), overdue={t.id for t in page.items if is_overdue(t, today)},

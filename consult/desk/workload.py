@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from models import OPEN_STATUSES, PRIORITY_LABELS, Ticket, User, db, staff_skills, utcnow
 
@@ -50,7 +51,7 @@ def staff_members() -> list[User]:
     stmt = select(User).where(
         User.active.is_(True),
         or_(User.role == "dx_staff", (User.role == "admin") & (holds | skilled)),
-    ).order_by(User.name, User.id)
+    ).options(selectinload(User.skills)).order_by(User.name, User.id)
     return list(db.session.scalars(stmt))
 
 

@@ -1,4 +1,5 @@
 """Attachments: allow-list by extension and content, storage outside the web root, safe download headers."""
+import errno
 import hashlib
 import os
 import re
@@ -11,6 +12,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app
+
+from consult.errors import DomainError
 
 MAX_FILES = 20
 
@@ -44,6 +47,16 @@ ALLOWED_LABEL = "PDF、Word・Excel・PowerPoint（docx/xlsx/pptx/doc/xls/ppt）
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _UNSAFE_CHARS = re.compile(r"[/\\:*?\"<>|]")
+
+
+class StorageFull(DomainError):
+    """The attachment store has no space left (ENOSPC/EDQUOT): nothing was saved."""
+
+    status = 503
+
+
+STORAGE_FULL_MESSAGE = ("添付ファイルを保存する領域が不足しているため、相談を登録できませんでした（入力内容は画面に残っています）。"
+                        "時間をおいてもう一度送信するか、DX推進担当にお知らせください。")
 
 
 class UploadError(ValueError):
@@ -195,13 +208,23 @@ def write_file(upload: Upload) -> str:
     """Write the upload under a new random name and return that name."""
     stored_name = secrets.token_hex(32)
     path = stored_path(stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    with open(tmp, "xb") as fh:
-        fh.write(upload.data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "xb") as fh:
+            fh.write(upload.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink(missing_ok=True)  # never leave a truncated file behind
+        except OSError:
+            pass
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            current_app.logger.error("attachment store full: %s", exc)
+            raise StorageFull(STORAGE_FULL_MESSAGE) from exc
+        raise
     return stored_name
 
 

@@ -24,8 +24,13 @@ def test_healthz_database_down(tmp_path):
 
 def test_request_id_and_json_log(client, caplog):
     """Every response has an X-Request-ID and a JSON-able access log record with timing."""
-    with caplog.at_level(logging.INFO, logger="consult.access"):
-        response = client.get("/login", headers={"X-Request-ID": "abcdef123456"})
+    access = logging.getLogger("consult.access")
+    access.addHandler(caplog.handler)  # the "consult" logger may not propagate to the root (JSON to stdout)
+    try:
+        with caplog.at_level(logging.INFO, logger="consult.access"):
+            response = client.get("/login", headers={"X-Request-ID": "abcdef123456"})
+    finally:
+        access.removeHandler(caplog.handler)
     assert response.headers["X-Request-ID"] == "abcdef123456"
     record = [r for r in caplog.records if r.name == "consult.access"][-1]
     assert record.fields["status"] == 200 and record.fields["path"] == "/login"
