@@ -167,10 +167,25 @@ def metrics(queries, ranked, suggested):
         sums["nDCG@10"] += dcg / idcg
         pos_sugg_hit += any(r in rel for r in sugg)
     out = {k: v / max(n, 1) for k, v in sums.items()}
-    out["suggest has relevant"] = pos_sugg_hit / max(n, 1)
-    out[f"no-answer queries with suggestions (of {negs})"] = neg_sugg
     out[f"no-answer queries with any hit (of {negs})"] = neg_any
+    out["SUGGESTION: answerable queries whose suggestions include a relevant case"] = \
+        pos_sugg_hit / max(n, 1)
+    out[f"SUGGESTION: no-answer queries with suggestions (of {negs})"] = neg_sugg
     return out
+
+
+def demo_suggestions():
+    """suggest() on the demo corpus with the intake texts of tests/search/test_suggest.py:
+    (texts with a relevant suggestion, texts, off-topic texts with any suggestion, texts)."""
+    from tests.search.test_suggest import DEMO, OFF_TOPIC, RELEVANT
+    cases = [to_case(r) for r in load_jsonl(str(DEMO))]
+    with tempfile.TemporaryDirectory() as tmp:
+        ix = sindex.open_index(os.path.join(tmp, "demo"))
+        sindex.upsert_cases(ix, cases)
+        good = sum(bool({h.ref for h in squery.suggest(ix, t)} & answers) for t, answers in RELEVANT)
+        bad = sum(bool(squery.suggest(ix, t)) for t in OFF_TOPIC)
+        sindex.get_searcher(ix)[0].close()
+    return good, len(RELEVANT), bad, len(OFF_TOPIC)
 
 
 def evaluate(queries, run, suggest):
@@ -211,7 +226,15 @@ def main(argv):
     names = list(results)
     print(f"{'metric':44s}" + "".join(f"{n:>20s}" for n in names))
     for key in results[names[0]]:
-        print(f"{key:44s}" + "".join(f"{results[n][key]:20.3f}" for n in names))
+        if not key.startswith("SUGGESTION"):
+            print(f"{key:44s}" + "".join(f"{results[n][key]:20.3f}" for n in names))
+    print("\nsuggestion (suggest(): only cases close enough; the baseline has no threshold)")
+    for key in results[names[0]]:
+        if key.startswith("SUGGESTION"):
+            print(f"  {key[12:]:72s}" + "".join(f"{results[n][key]:8.3f}" for n in names))
+    good, n_rel, bad, n_off = demo_suggestions()
+    print(f"  demo corpus, intake texts with a relevant suggestion: {good}/{n_rel}; "
+          f"off-topic texts with any suggestion: {bad}/{n_off}")
     return 0
 
 

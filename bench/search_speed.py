@@ -166,12 +166,29 @@ def pct(values, p):
 
 
 def timed(fn, texts):
-    out = []
+    """Wall and CPU time per call (the CPU time shows how much of the wall time was waiting
+    for a shared, loaded machine)."""
+    out, cpu = [], []
     for t in texts:
-        s = time.perf_counter()
+        s, c = time.perf_counter(), time.process_time()
         fn(t)
         out.append((time.perf_counter() - s) * 1000)
-    return f"p50 {statistics.median(out):6.1f} ms  p95 {pct(out, 95):6.1f} ms"
+        cpu.append((time.process_time() - c) * 1000)
+    return (f"p50 {statistics.median(out):6.1f} ms  p95 {pct(out, 95):6.1f} ms   "
+            f"(CPU p50 {statistics.median(cpu):5.1f} ms  p95 {pct(cpu, 95):5.1f} ms)")
+
+
+def load():
+    try:
+        return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def _segments(path):
+    ix = sindex.open_index(path, create=False)
+    with ix.reader() as r:
+        return len(list(r.leaf_readers()))
 
 
 def dir_mb(path):
@@ -184,25 +201,29 @@ def bench(n, nq, procs, tmp, keep=None):
     if keep and os.path.isdir(path):
         print(f"\n== {n} cases: reusing {path}, size {dir_mb(path):.1f} MB")
     else:
-        t = time.perf_counter()
+        print(f"\n== {n} cases ({load()})", flush=True)
+        t, c0 = time.perf_counter(), os.times()
         sindex.rebuild(path, (make_case(rng, i) for i in range(n)), procs=procs)
-        build = time.perf_counter() - t
-        print(f"\n== {n} cases: build {n / build:,.0f} docs/s ({build:.1f} s, procs={procs}), "
-              f"size {dir_mb(path):.1f} MB")
+        build, c1 = time.perf_counter() - t, os.times()
+        cpu = sum(c1[:4]) - sum(c0[:4])  # this process and its indexing processes
+        print(f"build {n / build:,.0f} docs/s ({build:.1f} s, CPU {cpu:.1f} s, procs={procs}), "
+              f"size {dir_mb(path):.1f} MB, {_segments(path)} segments", flush=True)
     rng = random.Random(n + 1)
     t = time.perf_counter()
     ix = sindex.open_index(path, create=False)
     squery.search(ix, "エクセル 集計", facets=False)
-    print(f"cold open + first query {(time.perf_counter() - t) * 1000:.0f} ms")
+    print(f"cold open + first query {(time.perf_counter() - t) * 1000:.0f} ms ({load()})")
     kw = [rng.choice(KEYWORDS) for _ in range(nq)]
     paras = [paragraph(rng) for _ in range(max(20, nq // 2))]
     squery.search(ix, "紙")  # builds the facet tables once per searcher
     lens = sorted(len(p) for p in paras)
     print(f"paragraphs: {lens[0]}-{lens[-1]} characters (median {lens[len(lens) // 2]})")
-    print("keywords, no facets  ", timed(lambda q: squery.search(ix, q, facets=False), kw))
-    print("keywords, facets     ", timed(lambda q: squery.search(ix, q), kw))
-    print("paragraph suggest    ", timed(lambda q: squery.suggest(ix, q), paras))
-    print("paragraph search     ", timed(lambda q: squery.search(ix, q, facets=False), paras))
+    print("keywords, no facets  ", timed(lambda q: squery.search(ix, q, facets=False), kw), flush=True)
+    print("keywords, facets     ", timed(lambda q: squery.search(ix, q), kw), flush=True)
+    print("paragraph suggest    ", timed(lambda q: squery.suggest(ix, q), paras), flush=True)
+    got = sum(bool(squery.suggest(ix, q)) for q in paras)
+    print(f"paragraphs with at least one suggestion: {got}/{len(paras)}", flush=True)
+    print("paragraph search     ", timed(lambda q: squery.search(ix, q, facets=False), paras), flush=True)
     lat = []
     for k in range(5):
         case = make_case(rng, n + 1 + k)
@@ -214,7 +235,7 @@ def bench(n, nq, procs, tmp, keep=None):
         lat.append((time.perf_counter() - t) * 1000)
         assert case["ref"] in found, "published case not found"
     print(f"publish one case until searchable: median {statistics.median(lat):.0f} ms, "
-          f"max {max(lat):.0f} ms (5 cases, all found)")
+          f"max {max(lat):.0f} ms (5 cases, all found; {load()})", flush=True)
 
 
 def main():

@@ -44,7 +44,7 @@ _STOP = {
     "ナニ", "コノ", "ソノ", "アノ", "ドノ", "コレ", "ソレ", "アレ", "ドレ", "ミタイ", "モウ",
     "マダ", "トテモ", "スゴイ", "凄イ", "チョット", "ヤル", "遣ル", "ワカル", "分カル", "ツカウ",
     "モラウ", "貰ウ", "クレル", "呉レル", "ウチ", "内", "方", "オ", "ゴ", "御", "中", "的",
-    "等", "ナド", "毎回", "今", "イマ", "人", "他", "ホカ", "上", "後", "前", "際", "場合",
+    "等", "ナド", "ツク", "就ク", "毎回", "今", "イマ", "人", "他", "ホカ", "上", "後", "前", "際", "場合",
     # Everyday verbs and nouns of a request (使う, 入れる, 考える, どこ ...): they say nothing
     # about the topic, but a colloquial query is full of them and they are rare in the
     # written case texts, so their idf would push real topic words out of the query.
@@ -89,22 +89,40 @@ def normalize(text: str) -> str:
 # --------------------------------------------------------------------------- prepare
 
 
+_VOICED = "\uff9e\uff9f\u3099\u309a"
+
+
+# Characters that NFKC and lower-casing certainly leave alone (kana, CJK ideographs, lower-case
+# ASCII, common Japanese punctuation); any other character is normalised on its own, and a
+# voiced mark is joined to the character before it.
+_UNSTABLE = re.compile(
+    f"(?s:.)[{_VOICED}]+|[^\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff"
+    "a-z0-9 \n\t、。「」『』・〇々]")
+
+
 def _prepare(text: str, kana: bool) -> tuple[str, list[int], list[int]]:
     """NFKC/lower the text char by char; return (text, start offsets, end offsets)."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        j = i + 1
-        while j < n and text[j] in "\uff9e\uff9f\u3099\u309a":
-            j += 1
+    pos = 0
+    # Stretches of characters that normalisation leaves alone are copied as they are; only
+    # the others (full-width, half-width kana, upper case ...) are normalised one by one.
+    for m in _UNSTABLE.finditer(text):
+        i, j = m.start(), m.end()
+        if i > pos:
+            out.append(text[pos:i])
+            starts.extend(range(pos, i))
+            ends.extend(range(pos + 1, i + 1))
         piece = unicodedata.normalize("NFKC", text[i:j]).lower()
-        for ch in piece:
-            out.append(ch)
-            starts.append(i)
-            ends.append(j)
-        i = j
+        out.append(piece)
+        starts.extend([i] * len(piece))
+        ends.extend([j] * len(piece))
+        pos = j
+    if pos < len(text):
+        out.append(text[pos:])
+        starts.extend(range(pos, len(text)))
+        ends.extend(range(pos + 1, len(text) + 1))
     s = "".join(out)
     # Drop final long vowels of katakana words (length changes: rebuild the maps).
     keep = [True] * len(s)
@@ -127,10 +145,10 @@ def _prepare(text: str, kana: bool) -> tuple[str, list[int], list[int]]:
 # --------------------------------------------------------------------------- synonyms
 
 _syn_lock = threading.Lock()
-_syn_cache: dict[str, tuple[re.Pattern | None, dict[str, str]]] = {}
+_syn_cache: dict[str, tuple] = {}
 
 
-def _load_synonyms(path: str) -> tuple[re.Pattern | None, dict[str, str]]:
+def _load_synonyms(path: str) -> tuple:
     table: dict[str, str] = {}
     try:
         with open(path, encoding="utf-8") as fh:
@@ -148,9 +166,15 @@ def _load_synonyms(path: str) -> tuple[re.Pattern | None, dict[str, str]]:
             for form in {v, jaconv.hira2kata(v), jaconv.kata2hira(v)}:
                 if form and form != canon and form not in table:
                     table[form] = canon
+    for canon in set(table.values()):
+        # The canonical word maps to itself, so that a variant that begins it (手書 of
+        # 手書き) is not rewritten inside it (手書きき).
+        table.setdefault(canon, canon)
     if not table:
         return None, table
-    parts = []
+    # One small alternation per first character, tried only where such a character occurs
+    # (one big alternation tried at every position was a fifth of the indexing time).
+    by_first: dict[str, list[str]] = {}
     for v in sorted(table, key=len, reverse=True):
         pat = re.escape(v)
         if _is_latin(v[0]):
@@ -161,11 +185,27 @@ def _load_synonyms(path: str) -> tuple[re.Pattern | None, dict[str, str]]:
             pat += r"(?![a-z0-9])"
         elif _is_kata(v[-1]):
             pat += r"(?![\u30a1-\u30faー])"
-        parts.append(pat)
-    return re.compile("|".join(parts)), table
+        by_first.setdefault(v[0], []).append(pat)
+    starts = re.compile("[" + "".join(re.escape(c) for c in by_first) + "]")
+    matchers = {c: re.compile("|".join(pats)).match for c, pats in by_first.items()}
+    return (starts, matchers), table
 
 
-def _synonyms() -> tuple[re.Pattern | None, dict[str, str]]:
+def _syn_matches(matcher, s: str):
+    """Leftmost-longest, non-overlapping synonym matches in ``s``."""
+    starts, matchers = matcher
+    pos = 0
+    for m in starts.finditer(s):
+        i = m.start()
+        if i < pos:
+            continue
+        hit = matchers[s[i]](s, i)
+        if hit:
+            pos = hit.end()
+            yield hit
+
+
+def _synonyms() -> tuple:
     path = os.environ.get("CONSULT_SYNONYMS", SYNONYMS_PATH)
     with _syn_lock:
         if path not in _syn_cache:
@@ -180,12 +220,12 @@ def reload_synonyms() -> None:
 
 
 def _apply_synonyms(s: str, starts: list[int], ends: list[int], kana: bool):
-    pattern, table = _synonyms()
-    if pattern is None:
+    matcher, table = _synonyms()
+    if matcher is None:
         return s, starts, ends
     out, os_, oe = [], [], []
     pos = 0
-    for m in pattern.finditer(s):
+    for m in _syn_matches(matcher, s):
         out.append(s[pos:m.start()])
         os_.extend(starts[pos:m.start()])
         oe.extend(ends[pos:m.start()])
@@ -193,8 +233,12 @@ def _apply_synonyms(s: str, starts: list[int], ends: list[int], kana: bool):
         if kana:
             canon = jaconv.hira2kata(canon)
         out.append(canon)
-        os_.extend([starts[m.start()]] * len(canon))
-        oe.extend([ends[m.end() - 1]] * len(canon))
+        if canon == m.group():  # a canonical word itself: keep its offsets
+            os_.extend(starts[m.start():m.end()])
+            oe.extend(ends[m.start():m.end()])
+        else:
+            os_.extend([starts[m.start()]] * len(canon))
+            oe.extend([ends[m.end() - 1]] * len(canon))
         pos = m.end()
     out.append(s[pos:])
     os_.extend(starts[pos:])
@@ -250,7 +294,9 @@ def _fold_hiragana_loanwords(s: str) -> str:
         run = m.group()
         n = _loanword_kata(run[:12])
         return jaconv.hira2kata(run[:n]) + run[n:] if n else run
-    return re.sub(r"[\u3041-\u3096]{3,}", repl, s)
+    # Not a run right after a kanji: that is okurigana and particles (読み上げるだけ must not
+    # give ゲルダ, 交換はいつ頃 must not give ハイツ).
+    return re.sub(r"(?<![\u3041-\u3096\u3400-\u9fff々〆ヶ])[\u3041-\u3096]{3,}", repl, s)
 
 
 def _sudachi_units(s: str, query: bool, readings: bool):

@@ -8,6 +8,7 @@ keep their outbox entry for a later attempt.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -30,6 +31,35 @@ TITLE_REPEAT = 1        # the title is indexed this many times in ``text``
 KEYWORDS_REPEAT = 1     # tools, tags and department label, in ``text``
 TITLE_BOOST = 1.0       # the small ``title`` field: a boost for cases whose title matches
 FACET_FIELDS = ("department", "resolution_type", "category", "tools", "tags")
+
+
+def _remember_missing_columns() -> None:
+    """Whoosh 2.7 asks, for every posting it writes, whether the segment has a length column
+    for the posting's field; for fields without lengths (ref, tools, tags ...) the answer is
+    not cached and costs a ``stat()`` each time: a quarter of the indexing time.  A segment's
+    files never change once written, so remembering "no such column" per reader is safe."""
+    try:
+        from whoosh.codec.whoosh3 import W3PerDocReader
+    except ImportError:  # pragma: no cover - another Whoosh
+        return
+    original = getattr(W3PerDocReader, "_cached_reader", None)
+    if original is None or getattr(original, "_consult", False):
+        return
+
+    def _cached_reader(self, fieldname, column):
+        readers = self._readers
+        if fieldname in readers:
+            return readers[fieldname]
+        reader = original(self, fieldname, column)
+        if reader is None:
+            readers[fieldname] = None
+        return reader
+
+    _cached_reader._consult = True
+    W3PerDocReader._cached_reader = _cached_reader
+
+
+_remember_missing_columns()
 
 
 class IndexBusyError(RuntimeError):
@@ -162,12 +192,22 @@ def delete_cases(ix, refs, timeout: float | None = None) -> int:
     return len(refs)
 
 
-def rebuild(path: str, cases, progress=None, analyzer=None, procs: int = 1,
+MP_MIN_CASES = 5000  # rebuild(): from this many cases on, two indexing processes
+
+
+def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = None,
             batch: int = 2000) -> int:
     """Build a fresh index from ``cases`` in a new directory next to ``path``, then swap it in.
 
-    ``progress(count)`` is called after each batch.  Readers holding the old directory open
-    keep working on their open files; new opens see the new index.  Returns the case count."""
+    ``progress(count)`` is called after each batch.  ``procs`` (default: 2 when there are at
+    least ``MP_MIN_CASES`` cases and two CPUs, else 1) indexing processes write one segment
+    each.  Readers holding the old directory open keep working on their open files; new
+    opens see the new index.  Returns the case count."""
+    cases = iter(cases)
+    if procs is None:
+        head = list(itertools.islice(cases, MP_MIN_CASES))
+        procs = 2 if len(head) >= MP_MIN_CASES and (os.cpu_count() or 1) >= 2 else 1
+        cases = itertools.chain(head, cases)
     path = os.path.abspath(path)
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)

@@ -24,7 +24,10 @@ __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
 
 MAX_QUERY_CHARS = 2000   # longer input is cut (a ticket is far shorter)
 MAX_TERMS = 12           # most specific terms kept from a long query
-MIN_COVERAGE = 0.35      # suggest(): share of the query's weight a case must match
+MIN_COVERAGE = 0.35      # suggest(): share of the query's weight a case must match ...
+UNKNOWN_WEIGHT = 0.5     # ... where words no case contains count at this share of their idf
+MIN_MATCHED = 2          # suggest(): a case must contain this many of the query's words ...
+LONG_QUERY_WORDS = 5     # ... and one more when the query has at least this many words
 RELATIVE_CUTOFF = 0.45   # suggest(): minimum score relative to the best hit
 SEARCH_FIELD = "text"     # title + keywords + body (see index.make_schema)
 TITLE_FIELD = "title"     # small; a match there lifts a case
@@ -41,15 +44,19 @@ MIN_TERMS = 2            # ... but the most specific terms are always kept
 
 class Hit:
     """One result row.  ``snippet_html`` is computed on first access (the batch CLI and the
-    suggestion threshold never need it, and it costs a morphological analysis of the body)."""
+    suggestion threshold never need it, and it costs a morphological analysis of the body);
+    so are ``coverage`` (share of the query's weight the case contains) and ``matched``
+    (how many of the query's words it contains), for all hits of the page at once."""
 
-    __slots__ = ("ref", "title", "department", "score", "coverage", "fields", "_snippet")
+    __slots__ = ("ref", "title", "department", "score", "fields", "docnum", "_snippet",
+                 "_cover")
 
     def __init__(self, ref, title, department, snippet_html="", score=0.0, coverage=0.0,
-                 fields=None):
+                 fields=None, matched=0, docnum=None):
         self.ref, self.title, self.department = ref, title, department
-        self.score, self.coverage, self.fields = score, coverage, fields or {}
+        self.score, self.fields, self.docnum = score, fields or {}, docnum
         self._snippet = snippet_html
+        self._cover = coverage if callable(coverage) else (coverage, matched)
 
     @property
     def snippet_html(self) -> str:
@@ -57,19 +64,34 @@ class Hit:
             self._snippet = self._snippet()
         return self._snippet
 
+    def _covered(self) -> tuple:
+        if callable(self._cover):
+            self._cover = self._cover(self.docnum)
+        return self._cover
+
+    @property
+    def coverage(self) -> float:
+        return self._covered()[0]
+
+    @property
+    def matched(self) -> int:
+        return self._covered()[1]
+
     def __repr__(self):
         return f"Hit(ref={self.ref!r}, title={self.title!r}, score={self.score:.3f}, " \
-               f"coverage={self.coverage:.2f})"
+               f"coverage={self.coverage:.2f}, matched={self.matched})"
 
 
 @dataclass
 class SearchResult:
-    """A page of results: ``hits``, ``total`` matches, ``facets`` {field: [(value, n)]}."""
+    """A page of results: ``hits``, ``total`` matches, ``facets`` {field: [(value, n)]}, the
+    searched ``terms`` and the number of ``words`` of the query."""
     hits: list
     total: int
     facets: dict
     page: int = 1
     terms: list = field(default_factory=list)
+    words: int = 0  # how many distinct words the query text has (see suggest())
 
 
 # --------------------------------------------------------------------------- terms
@@ -78,43 +100,118 @@ class SearchResult:
 def query_terms(searcher, text: str, max_terms: int = MAX_TERMS):
     """Analyse ``text`` and keep its most specific terms.
 
-    Returns (selected [(term, weight)], total weight of all distinct terms).  The weight of a
-    term is its inverse document frequency; terms that no case contains still count in the
-    total (so off-topic queries get a low coverage) but are not searched."""
-    selected, total = _select_terms(searcher, text, max_terms)
-    return [(t, w) for t, w, _ in selected], total
+    Returns (selected [(term, weight)], coverage denominator).  The weight of a term is its
+    inverse document frequency.  The denominator sums the query's words (a compound and its
+    parts, or a word and its reading, count once); words that no case contains count at
+    ``UNKNOWN_WEIGHT`` of their weight and are not searched."""
+    plan = _plan(searcher, text, max_terms)
+    return [(t, w) for t, w, _ in plan.terms], plan.total
 
 
 def _select_terms(searcher, text: str, max_terms: int):
-    """(selected [(term, weight, boost)], total weight): ``boost`` scales the term's score
-    (more for a term the text repeats, less for a near term standing in for an unknown one)."""
+    """(selected [(term, weight, boost)], coverage denominator)."""
+    plan = _plan(searcher, text, max_terms)
+    return plan.terms, plan.total
+
+
+@dataclass
+class _Plan:
+    """What a query text becomes: ``terms`` [(term, weight, boost)] to search (``boost``
+    scales the score: more for a term the text repeats, less for a near term standing in for
+    an unknown one); ``words`` [{term: credit}], one per word of the text (a compound with
+    its parts, a Latin word with its reading), for coverage; ``total`` the coverage
+    denominator."""
+    terms: list
+    words: list
+    total: float
+
+
+def _query_units(analyzer, text: str):
+    if hasattr(analyzer, "units"):
+        return analyzer.units(text, mode="query")
+    return [(t.text, t.startchar, t.endchar)
+            for t in analyzer(text, mode="query", chars=True)]
+
+
+def _plan(searcher, text: str, max_terms: int) -> _Plan:
     analyzer = searcher.schema[SEARCH_FIELD].analyzer
-    counts = Counter(t.text for t in analyzer((text or "")[:MAX_QUERY_CHARS], mode="query"))
+    units = _query_units(analyzer, (text or "")[:MAX_QUERY_CHARS])
+    counts = Counter(t for t, _, _ in units)
     n = max(1, searcher.doc_count())
-    scored, total = [], 0.0
+    df = {t: searcher.doc_frequency(SEARCH_FIELD, t) for t in counts}
+    idf = {t: max(math.log((n + 1) / (d + 0.5)), 0.05) for t, d in df.items()}
+    near: dict = {}
+    scored = []
     for term, tf in counts.items():
-        df = searcher.doc_frequency(SEARCH_FIELD, term)
-        idf = math.log((n + 1) / (df + 0.5))
-        weight = max(idf, 0.05)
-        total += weight
-        if df:
+        weight = idf[term]
+        if df[term]:
             boost = 1 + 0.3 * math.log(tf)
             scored.append((weight * boost, term, weight, boost))
         elif len(term) >= 3 and not term.isdigit():
-            for alt in _near_terms(searcher, term):
+            near[term] = _near_terms(searcher, term)
+            for alt in near[term]:
                 scored.append((weight * FUZZY_FACTOR, alt, weight * FUZZY_FACTOR, FUZZY_FACTOR))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    seen, out, cost = set(), [], 0
+    groups = _group(units)
+    word_of: dict = {}
+    for head, members in groups.items():
+        for t in members:
+            word_of.setdefault(t, head)
+            for alt in near.get(t, ()):
+                word_of.setdefault(alt, head)
+    seen, out, cost, kept_words = set(), [], 0, set()
     for _, term, w, boost in scored:
         if term in seen or len(out) >= max_terms:
             continue
-        df = searcher.doc_frequency(SEARCH_FIELD, term)
-        if len(out) >= MIN_TERMS and cost + df > POSTINGS_BUDGET:
+        d = df[term] if term in df else searcher.doc_frequency(SEARCH_FIELD, term)
+        word = word_of.get(term, term)
+        # The best term of each of the MIN_TERMS most specific words is always searched
+        # (not two parts of one compound: 電子申請 + 電子 left 補助金 out); any other term
+        # only within the budget.
+        free = word not in kept_words and len(kept_words) < MIN_TERMS
+        if not free and cost + d > POSTINGS_BUDGET:
             continue  # a common word: costly to score, adds little to the ranking
         seen.add(term)
-        cost += df
+        kept_words.add(word)
+        cost += d
         out.append((term, w, boost))
-    return out, total
+    words, total = _words(groups, df, idf, near)
+    return _Plan(out, words, total)
+
+
+def _group(units) -> dict:
+    """head term -> set of terms: a unit inside the span of the one before (the parts of a
+    compound, the reading of a Latin word) belongs to the same word; a repeated word is one."""
+    groups: dict = {}
+    span = None
+    for term, b, e in units:
+        if span is not None and span[0] <= b and e <= span[1]:
+            groups[span[2]].add(term)
+        else:
+            span = (b, e, term)
+            groups.setdefault(term, set()).add(term)
+    return groups
+
+
+def _words(groups, df, idf, near):
+    """Weigh the query's words (see ``_group``) for coverage.
+
+    A word is worth the idf of its best unit; a case containing any of its units gets that
+    unit's credit.  The part of a word's weight that no case can match (a word, or the part
+    of a compound, that no case contains) counts at ``UNKNOWN_WEIGHT`` in the denominator."""
+    words, total = [], 0.0
+    for members in groups.values():
+        credit: dict = {}
+        full = max(idf[t] for t in members)
+        for t in members:
+            if df[t]:
+                credit[t] = max(credit.get(t, 0.0), idf[t])
+            for alt in near.get(t, ()):
+                credit[alt] = max(credit.get(alt, 0.0), idf[t] * FUZZY_FACTOR)
+        known = max(credit.values(), default=0.0)
+        total += known + UNKNOWN_WEIGHT * max(full - known, 0.0)
+        words.append(credit)
+    return words, total
 
 
 def _near_terms(searcher, term: str, limit: int = 4) -> list:
@@ -175,15 +272,15 @@ def _feedback_terms(searcher, results, weights, budget):
     return out
 
 
-def _coverage(searcher, docnums, weights, total_weight) -> dict:
-    """docnum -> share of the query's weight that the case contains, read from the postings
-    (no re-analysis of stored text, no ``terms=True`` which would disable Whoosh's top-N
-    shortcuts)."""
-    got = dict.fromkeys(docnums, 0.0)
-    if not got or not total_weight:
-        return got
-    order = sorted(got)
-    for term, w in weights.items():
+def _coverage(searcher, docnums, plan: _Plan) -> dict:
+    """docnum -> (share of the query's weight the case contains, number of the query's words
+    it contains), read from the postings (no re-analysis of stored text, no ``terms=True``
+    which would disable Whoosh's top-N shortcuts)."""
+    found: dict = {d: set() for d in docnums}
+    if not found or not plan.total:
+        return {d: (0.0, 0) for d in docnums}
+    order = sorted(found)
+    for term in sorted({t for credit in plan.words for t in credit}):
         try:
             m = searcher.postings(SEARCH_FIELD, term)
         except TermNotFound:
@@ -196,8 +293,28 @@ def _coverage(searcher, docnums, weights, total_weight) -> dict:
                 if not m.is_active():
                     break
             if m.id() == d:
-                got[d] += w
-    return {d: min(v / total_weight, 1.0) for d, v in got.items()}
+                found[d].add(term)
+    out = {}
+    for d, terms in found.items():
+        got, matched = 0.0, 0
+        for credit in plan.words:
+            best = max((c for t, c in credit.items() if t in terms), default=0.0)
+            if best:
+                got += best
+                matched += 1
+        out[d] = (round(min(got / plan.total, 1.0), 4), matched)
+    return out
+
+
+def _lazy_coverage(searcher, docnums, plan: _Plan):
+    """docnum -> (coverage, matched), computed for all the page's hits at the first call."""
+    memo: dict = {}
+
+    def get(docnum):
+        if not memo:
+            memo.update(_coverage(searcher, docnums, plan))
+        return memo.get(docnum, (0.0, 0))
+    return get
 
 
 def _filter_query(filters):
@@ -267,35 +384,61 @@ def _hit(searcher, h, terms, coverage, score) -> Hit:
     return Hit(ref=stored.get("ref", ""), title=stored.get("title", ""),
                department=stored.get("department", ""),
                snippet_html=partial(snippet_html, analyzer, stored.get("body", ""), terms),
-               score=score, coverage=round(coverage.get(h.docnum, 0.0), 4),
-               fields=stored)
+               score=score, coverage=coverage, fields=stored, docnum=h.docnum)
 
 
 # --------------------------------------------------------------------------- facets
 
 
+FACET_SMALL = 2000  # up to this many matches, facets are counted document by document
+
+
 def _facet_table(searcher, cache, name):
-    """docnum -> list of values for one facet field, built once per searcher."""
+    """(docnum -> list of values, value -> set of docnums) for one facet field, built once
+    per searcher."""
     table = cache.get(name)
     if table is None:
-        table = {}
+        by_doc: dict = {}
+        by_value: dict = {}
         reader = searcher.reader()
         if name in searcher.schema:
             for value in reader.lexicon(name):
                 label = value.decode("utf-8") if isinstance(value, bytes) else value
-                for doc in reader.postings(name, value).all_ids():
-                    table.setdefault(doc, []).append(label)
-        cache[name] = table
+                ids = frozenset(reader.postings(name, value).all_ids())
+                by_value[label] = ids
+                for doc in ids:
+                    by_doc.setdefault(doc, []).append(label)
+        table = cache[name] = (by_doc, by_value)
     return table
 
 
 def _facets(searcher, cache, docnums, fields):
     out = {}
+    docnums = docnums if isinstance(docnums, (set, frozenset)) else set(docnums)
     for name in fields:
-        table = _facet_table(searcher, cache, name)
-        counts = Counter(v for d in docnums for v in table.get(d, ()))
+        by_doc, by_value = _facet_table(searcher, cache, name)
+        if len(docnums) <= FACET_SMALL:
+            counts = Counter(v for d in docnums for v in by_doc.get(d, ()))
+        else:  # many matches: one set intersection per value (C speed) beats a loop per doc
+            counts = Counter({v: n for v, ids in by_value.items()
+                              if (n := len(docnums.intersection(ids)))})
         out[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return out
+
+
+def _matching_docs(searcher, q, terms) -> set:
+    """Every document the query matches.  For the OR of terms: the union of the terms'
+    postings in the combined field (it contains the title too), read in bulk instead of
+    running the query's matcher over every match."""
+    if terms is None:
+        return set(searcher.docs_for_query(q))
+    docs: set = set()
+    for term in terms:
+        try:
+            docs.update(searcher.postings(SEARCH_FIELD, term).all_ids())
+        except TermNotFound:
+            continue
+    return docs
 
 
 # --------------------------------------------------------------------------- API
@@ -311,12 +454,13 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     searcher, cache = get_searcher(ix)
     limit = max(1, min(int(limit or 10), 200))
     page = max(1, int(page or 1))
-    terms, total_weight = _select_terms(searcher, text, max_terms)
+    plan = _plan(searcher, text, max_terms)
+    terms = plan.terms
     weights = {t: w for t, w, _ in terms}
     if (text or "").strip():
-        q = _build(terms)
+        q, searched = _build(terms), [t for t, _, _ in terms]
     else:
-        q = wq.Every()
+        q, searched = wq.Every(), None
         if sort == "relevance":
             sort = "newest"
     flt = _filter_query(filters)
@@ -333,21 +477,22 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
                                                       for t, _, _ in terms))
         if extra:
             q = _build(terms + extra)
+            searched += [t for t, _, _ in extra]
             results = searcher.search(q, **kwargs)
     # Not list(results): it calls len(), which counts every match (twice the work).
     rows = [r for i, r in enumerate(results) if i >= (page - 1) * limit]
-    coverage = _coverage(searcher, [r.docnum for r in rows], weights, total_weight)
+    coverage = _lazy_coverage(searcher, [r.docnum for r in rows], plan)
     scores = {r.docnum: float(r.score or 0.0) for r in rows}
     hits = [_hit(searcher, h, list(weights), coverage, scores[h.docnum]) for h in rows]
     names = _facet_names(facets)
     if names:
-        docs = set(searcher.docs_for_query(q))
+        docs = _matching_docs(searcher, q, searched)
         if flt is not None:
             docs &= set(searcher.docs_for_query(flt))
         total, fac = len(docs), _facets(searcher, cache, docs, names)
     else:
         total, fac = results.estimated_length(), {}
-    return SearchResult(hits, total, fac, page, list(weights))
+    return SearchResult(hits, total, fac, page, list(weights), len(plan.words))
 
 
 def _facet_names(facets):
@@ -357,15 +502,21 @@ def _facet_names(facets):
 
 
 def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = MIN_COVERAGE,
-            relative: float = RELATIVE_CUTOFF) -> list:
-    """Best cases for a ticket text, only those close enough: a case must match at least
-    ``min_coverage`` of the query's term weight and score at least ``relative`` times the
-    best case.  Off-topic text returns an empty list."""
+            relative: float = RELATIVE_CUTOFF, min_matched: int = MIN_MATCHED) -> list:
+    """Best cases for a ticket text or a few keywords, only those close enough.
+
+    A case must contain at least ``min_coverage`` of the query's weight (words that no case
+    contains count at ``UNKNOWN_WEIGHT`` of theirs, so a ticket about an unusual subject
+    still finds the cases it shares its work with), at least ``min_matched`` of the query's
+    words (all of them when it has fewer: one word in common is chance), and score at least
+    ``relative`` times the best case.  Off-topic text returns an empty list."""
     res = search(ix, text, limit=limit, filters=filters, facets=False)
     if not res.hits:
         return []
     top = res.hits[0].score
-    return [h for h in res.hits if h.coverage >= min_coverage and h.score >= relative * top]
+    need = min(min_matched + (res.words >= LONG_QUERY_WORDS), res.words)
+    return [h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
+            and h.matched >= need]
 
 
 def similar(ix, ref: str, limit: int = 5) -> list:

@@ -126,3 +126,36 @@ def test_searcher_sees_new_commit(ix):
     sindex.upsert_cases(ix, [case("C-9", "議事録作成", "議事録の作成")])
     sindex.get_searcher(ix, force=True)
     assert refs(squery.search(ix, "議事録")) == ["C-9"]
+
+
+def test_facets_and_total_same_on_both_counting_paths(ix, monkeypatch):
+    """Many matches are counted per facet value (set intersections), few per document; the
+    total is the union of the terms' postings: all three agree, deleted cases excluded."""
+    sindex.upsert_cases(ix, [case("C-4", "集計表の押印", "集計と押印", tools=["Excel"])])
+    sindex.delete_cases(ix, ["C-3"])
+    sindex.get_searcher(ix, force=True)
+    for text in ["集計 押印 サーバ", ""]:
+        small = squery.search(ix, text)
+        monkeypatch.setattr(squery, "FACET_SMALL", 0)
+        large = squery.search(ix, text)
+        monkeypatch.setattr(squery, "FACET_SMALL", 2000)
+        assert small.facets == large.facets and small.total == large.total
+    searcher, _ = sindex.get_searcher(ix)
+    res = squery.search(ix, "集計 押印 サーバ")
+    refs_ = {searcher.stored_fields(d)["ref"]
+             for d in squery._matching_docs(searcher, None, res.terms)}
+    assert refs_ == {"C-1", "C-2", "C-4"} and res.total == 3  # C-3 (サーバ) was deleted
+    assert squery.search(ix, "").total == 3
+    assert ("Excel", 2) in squery.search(ix, "集計 押印").facets["tools"]
+
+
+def test_rebuild_with_two_processes_from_the_threshold(tmp_path, monkeypatch):
+    """From MP_MIN_CASES cases on, rebuild() indexes with two processes; all cases arrive."""
+    monkeypatch.setattr(sindex, "MP_MIN_CASES", 3)
+    path = str(tmp_path / "mp")
+    seen = []
+    extra = [case(f"M-{i}", f"会議録の作成 {i}", "議事録") for i in range(3)]
+    n = sindex.rebuild(path, iter(CASES + extra), progress=seen.append, batch=2)
+    assert n == 6 and seen[-1] == 6
+    assert sorted(refs(squery.search(path, "議事録", limit=10))) == ["M-0", "M-1", "M-2"]
+    assert refs(squery.search(path, "押印"))[0] == "C-2"

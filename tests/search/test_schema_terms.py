@@ -36,3 +36,19 @@ def test_common_words_stay_within_the_postings_budget(tmp_path, monkeypatch):
     assert "集計" not in {t for t, _, _ in terms}  # in 30 cases: over the budget
     hit = squery.search(ix, "公用車 予約 エクセル 集計").hits[0]
     assert hit.ref == "R-1" and "<mark>" in hit.snippet_html  # snippet made on access
+
+
+def test_the_two_most_specific_words_are_kept_not_two_parts_of_one(tmp_path, monkeypatch):
+    """電子申請 gives 電子申請 and its parts 電子, 申請: they are one word, so the second
+    always-kept term comes from the next word (補助金), however common."""
+    ix = sindex.open_index(str(tmp_path / "ix"))
+    cases = [{"ref": f"C-{i}", "title": f"補助金の交付 {i}", "problem": "補助金の審査",
+              "cause": "", "solution": "", "effect": ""} for i in range(30)]
+    cases += [{"ref": f"E-{i}", "title": "電子申請の導入", "problem": "補助金を電子申請で受付",
+               "cause": "", "solution": "", "effect": ""} for i in range(3)]
+    sindex.upsert_cases(ix, cases)
+    monkeypatch.setattr(squery, "POSTINGS_BUDGET", 5)
+    searcher, _ = sindex.get_searcher(ix, force=True)
+    terms = {t for t, _, _ in squery._select_terms(searcher, "電子申請 補助金", 12)[0]}
+    assert terms & {"補助金", "補助"}  # the second word is searched
+    assert len(terms & {"電子申請", "電子", "申請"}) == 1  # one term of the first word

@@ -1,0 +1,115 @@
+"""Suggestions while filing a ticket, on the demo corpus (consult/demo/cases.jsonl).
+
+A whole intake text (title + trouble) must find the cases it shares its work with, even when
+it is about a subject no case mentions (鳥獣の目撃報告); two keywords must work as well; and a
+text on a subject the cases do not cover gets no suggestion at all."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from consult.search import index as sindex
+from consult.search import query as squery
+from consult.search.query import snippet_html
+
+DEMO = Path(__file__).resolve().parents[2] / "consult" / "demo" / "cases.jsonl"
+
+# (intake text, cases that answer it)
+RELEVANT = [
+    ("鳥獣の目撃報告をエクセルに手入力して毎月集計している", {"DEMO-001", "DEMO-025", "DEMO-024", "DEMO-003"}),
+    ("市町村からの目撃報告をエクセルに手入力して毎月集計している", {"DEMO-001", "DEMO-025", "DEMO-024", "DEMO-003"}),
+    ("市町村からの報告をエクセルに手入力して集計している", {"DEMO-001", "DEMO-025", "DEMO-024", "DEMO-003"}),
+    ("会議の日程調整と出欠確認をメールでやっていて手間がかかる", {"DEMO-008"}),
+    ("CSVの文字化け\nシステムから出したCSVファイルをエクセルで開くと文字化けする。毎回メモ帳で文字コードを変えて開き直している。", {"DEMO-004"}),
+    ("請求書の入力作業\n紙の請求書を見ながら財務会計システムに支出データを手入力している。月末は件数が多く入力ミスも起きる。", {"DEMO-014", "DEMO-005"}),
+    ("審議会の議事録作成に時間がかかる。録音を聞き直して文字起こしするのに丸一日かかっている。", {"DEMO-021"}),
+    ("出勤簿のはんこ\n押印のためだけに出勤簿を印刷して課長に回している。勤怠は総務事務システムでも見られるのに。", {"DEMO-026", "DEMO-016"}),
+    ("災害時の被害状況を市町村からFAXで受け取り、手で集計して本部に報告している", {"DEMO-025", "DEMO-024"}),
+    ("同じ内容の問い合わせ電話が何度も来て、担当者ごとに回答が違ってしまう", {"DEMO-018", "DEMO-019", "DEMO-020"}),
+    ("個人情報を含むファイルをパスワード付きZIPでメール送信していて、誤送信が心配", {"DEMO-028"}),
+    ("研修の出席確認を紙の名簿でやっていて、資料も毎回印刷して配っている", {"DEMO-029"}),
+    ("毎週の定例会議が報告を読み上げるだけで終わっていて、本当に必要なのか疑問に感じる", {"DEMO-009"}),
+    ("補助金の申請事業者の名簿と過去の交付実績の名簿を、目で見比べて重複を確認している", {"DEMO-002"}),
+    ("近くへの出張でも毎回経路と運賃を調べて旅費を計算するのが手間", {"DEMO-027"}),
+    ("RPA 自動化", {"DEMO-005", "DEMO-006", "DEMO-007"}),
+    ("ピボットテーブル 集計", {"DEMO-001"}),
+    ("避難所の開設状況の取りまとめ\n災害時に市町村から避難所の開設状況や避難者数を電話とFAXで聞き取り、"
+     "ホワイトボードとエクセルに書き写して本部に報告しています。電話がつながらず確認に時間がかかり、"
+     "数字の食い違いも起きます。市町村と同じ画面で状況を共有できないでしょうか。", {"DEMO-024"}),
+    ("生成AIでマクロを作りたい\nエクセルのマクロを自分で作ってみたいが、関数や書き方が分からない。"
+     "外部に頼むと予算がかかるので、生成AIに聞きながら作れないか相談したい。", {"DEMO-023"}),
+    ("紙の点検表\n現場の設備点検を紙のチェックリストに記入し、事務所に戻ってから入力し直している。"
+     "スマホで入力できれば二度手間がなくなると思う。", {"DEMO-013"}),
+]
+OFF_TOPIC = [
+    "庁舎の駐車場の区画線を引き直したい",
+    "職員互助会の旅行の申込",
+    "庁舎のエレベーターが古く故障が多いので、更新工事の予算を要求したい",
+    "来年度の新規採用職員の配属先をどう決めればよいか悩んでいる",
+    "ふるさと納税の返礼品の選び方について相談したい",
+    "県立美術館の展示替えの作業員を手配したい",
+    "公用車のタイヤ交換はいつ頃すればよいですか",
+    "職員の健康診断で再検査になったので病院を紹介してほしい",
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    cases = []
+    with DEMO.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                cases.append(dict(row, ref=row["id"]))
+    ix = sindex.open_index(str(tmp_path_factory.mktemp("demo") / "ix"))
+    sindex.upsert_cases(ix, cases)
+    return ix
+
+
+def refs(hits):
+    return [h.ref for h in hits]
+
+
+@pytest.mark.parametrize(("text", "answers"), RELEVANT, ids=[t[:16] for t, _ in RELEVANT])
+def test_intake_text_gets_a_relevant_suggestion(ix, text, answers):
+    got = refs(squery.suggest(ix, text))
+    assert set(got) & answers, (text, got)
+
+
+@pytest.mark.parametrize("text", OFF_TOPIC, ids=[t[:16] for t in OFF_TOPIC])
+def test_off_topic_text_gets_no_suggestion(ix, text):
+    assert refs(squery.suggest(ix, text)) == []
+
+
+def test_words_no_case_contains_do_not_drown_the_rest(ix):
+    """鳥獣 and 目撃 are in no case: what the text shares with the cases decides."""
+    base = refs(squery.suggest(ix, "市町村からの報告をエクセルに手入力して集計している"))
+    rare = refs(squery.suggest(ix, "鳥獣の目撃報告をエクセルに手入力して毎月集計している"))
+    assert base and rare and set(base[:2]) & set(rare)
+
+
+def test_coverage_counts_a_word_once(ix):
+    """A compound and its parts (手入力, 入力) or a word and its reading (Excel, エクセル) are one
+    word: a case containing all of the text's words covers it fully."""
+    searcher, _ = sindex.get_searcher(ix)
+    plan = squery._plan(searcher, "Excelで手入力", squery.MAX_TERMS)
+    assert len(plan.words) == 2 and {"excel", "エクセル"} in [set(w) for w in plan.words]
+    hit = squery.search(ix, "Excelで集計", facets=False).hits[0]
+    assert hit.matched == 2 and hit.coverage == pytest.approx(1.0)
+
+
+def test_one_shared_word_is_not_enough(ix):
+    """A long text with only one word in common with a case (庁舎) suggests nothing."""
+    assert squery.search(ix, "庁舎の駐車場の区画線を引き直したい", facets=False).hits
+    assert squery.suggest(ix, "庁舎の駐車場の区画線を引き直したい") == []
+
+
+def test_snippet_escapes_everything_but_the_marks(ix):
+    text = '**重要** エクセルで<script>alert("x")</script> & [リンク](http://x) `集計`'
+    analyzer = sindex.get_searcher(ix)[0].schema["text"].analyzer
+    out = snippet_html(analyzer, text, ["excel", "集計"])
+    assert "&lt;script&gt;" in out and "&amp;" in out and "&quot;x&quot;" in out
+    stripped = out.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in stripped and ">" not in stripped and '"' not in stripped
+    assert out.count("<mark>") == 2
