@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from consult import create_app
+from consult.desk import search_sql
 from models import db
 
 from . import factories
@@ -24,6 +25,7 @@ def _reset_schema(url: str) -> None:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         db.metadata.create_all(conn)
+        search_sql.install(conn)  # keyword index of the queue (FTS5 / pg_trgm), not part of the metadata
     engine.dispose()
 
 

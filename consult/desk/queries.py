@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, func, or_, select
 from consult.errors import NotFound
 from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Department, Ticket, db
 
+from .search_sql import keyword_conditions
 from .sla import overdue_clause, today_jst
 
 SORTS = {
@@ -72,12 +73,6 @@ def parse_filters(args: Mapping) -> dict:
     }
 
 
-def _like(term: str) -> str:
-    """A LIKE pattern matching `term` literally anywhere."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _conditions(params: Mapping, with_status: bool = True) -> list:
     """WHERE conditions for the filters in `params` (as returned by parse_filters)."""
     conds = []
@@ -104,10 +99,7 @@ def _conditions(params: Mapping, with_status: bool = True) -> list:
         conds.append(Ticket.priority == params["priority"])
     if params.get("personal") is not None:
         conds.append(Ticket.contains_personal_info.is_(bool(params["personal"])))
-    for term in (params.get("q") or "").split()[:10]:
-        pattern = _like(term)
-        conds.append(or_(*(col.like(pattern, escape="\\") for col in
-                           (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem))))
+    conds += keyword_conditions(db.session, (params.get("q") or "").split()[:10])
     return conds
 
 
