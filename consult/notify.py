@@ -108,13 +108,18 @@ def queue_public_reply(ticket, comment) -> None:
            excerpt=_reply_excerpt(ticket, comment))
 
 
-def queue_status_changed(ticket, old_status: str) -> None:
-    """Status change → the requester."""
+def queue_status_changed(ticket, old_status: str, actor=None) -> None:
+    """Status change → the requester; a change the requester's side made (取下げ, 再開, 完了) → the handlers."""
     if old_status == ticket.status:
         return
     from models import STATUS_LABELS
 
-    _queue(ticket, _addresses([ticket.requester]), f"相談 {ticket.number} の状態が「{ticket.status_label}」になりました",
+    if actor is not None and not actor.is_staff:
+        handlers = [u for u in _handlers(ticket) if u is not None]
+        recipients = _addresses(handlers) if handlers else desk_addresses()
+    else:
+        recipients = _addresses([ticket.requester])
+    _queue(ticket, recipients, f"相談 {ticket.number} の状態が「{ticket.status_label}」になりました",
            "status_changed", old_label=STATUS_LABELS.get(old_status, old_status))
 
 

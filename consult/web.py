@@ -1,6 +1,7 @@
 """HTTP wiring: blueprints, login manager, template helpers, security headers."""
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from .errors import register_error_handlers
 from .extensions import login_manager
@@ -67,11 +68,25 @@ def _security_headers(app: Flask) -> None:
         if app.config.get("CONSULT_HTTPS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint == "static":
-            headers.setdefault("Cache-Control", "public, max-age=3600")
+            headers["Cache-Control"] = "public, max-age=3600"  # Flask itself sets no-cache: override
         else:
             headers["Cache-Control"] = "no-store, private"
             headers.setdefault("Pragma", "no-cache")
         return response
+
+
+def _refuse_nul(app: Flask) -> None:
+    """NUL characters (no browser sends them; PostgreSQL cannot store them) in the URL or a form: a 400 page."""
+    from .errors import render_error
+
+    def has_nul(values) -> bool:
+        return any("\x00" in key or any("\x00" in v for v in vs) for key, vs in values.lists())
+
+    @app.before_request
+    def refuse_nul():
+        if "\x00" in request.path or has_nul(request.args) or (request.method == "POST" and has_nul(request.form)):
+            return render_error(400, "使用できない文字（制御文字）が含まれています。入力内容を確認してください。")
+        return None
 
 
 def _repair_outboxes(app: Flask) -> None:
@@ -84,15 +99,25 @@ def _repair_outboxes(app: Flask) -> None:
             sync.repair_if_due()
 
 
+class _BoundedInt(IntegerConverter):
+    """<int:…> in URLs only matches ids that fit a database integer (a larger one is a 404, not an overflow 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     """Attach blueprints, login, template filters, headers and error pages."""
     from . import templating
     from .ops import logs
 
     logs.init_app(app)
+    app.url_map.converters["int"] = _BoundedInt  # before the blueprints add their rules
     _register_blueprints(app)
     _configure_login(app)
     templating.init_app(app)
     _security_headers(app)
+    _refuse_nul(app)
     _repair_outboxes(app)
     register_error_handlers(app)

@@ -50,7 +50,8 @@ def users():
                        active={"1": True, "0": False}.get(form.active.data), q=form.q.data or None)
     else:
         status = 400
-    pagination = service.list_users(page=request.args.get("page", 1, type=int), **filters)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)  # huge numbers overflow the OFFSET
+    pagination = service.list_users(page=page, **filters)
     return render_template("admin/users.html", title="利用者の管理", form=form, pagination=pagination,
                            is_locked=service.is_locked), status
 

@@ -75,6 +75,13 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     set_password(user, new_password, actor=user)
 
 
+def end_sessions(user: User) -> None:
+    """Log out everywhere: a new session token makes every copy of the old session cookie worthless."""
+    user.session_token = secrets.token_hex(16)
+    record("user.logout", "user", user.id, actor=user)
+    db.session.commit()
+
+
 def load_user(identity: str) -> User | None:
     """Flask-Login loader: the id plus the session token that a password change rotates."""
     user_id, _, token = identity.partition(":")

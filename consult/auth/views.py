@@ -56,7 +56,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out and clear the session."""
+    """Log out and clear the session (a copied session cookie stops working too)."""
+    if current_user.is_authenticated:
+        service.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("ログアウトしました。", "info")

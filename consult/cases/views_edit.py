@@ -192,7 +192,8 @@ def manage():
     status = status if status in CASE_STATUS_LABELS else ""
     q = (request.args.get("q") or "").strip()[:100]
     category_id = request.args.get("category", type=int)
-    page = max(1, request.args.get("page", type=int) or 1)
+    category_id = category_id if category_id and 0 < category_id < 2**31 else None  # no integer overflow in SQL
+    page = min(max(1, request.args.get("page", type=int) or 1), 100_000)
     pagination = browse.manage_list(status, q, category_id, page)
     return render_template("cases/manage.html", title="事例の管理", pagination=pagination, status=status, q=q,
                            category_id=category_id, categories=browse.categories(), counts=browse.status_counts(),

@@ -1,6 +1,6 @@
 """DX-staff pages: the 受付一覧 queue, the 担当状況 board, the 履歴 tab."""
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from consult.auth.guards import staff_required
@@ -85,9 +85,11 @@ def skills():
 
 
 @bp.route("/tickets/<number>/history")
-@staff_required
+@login_required
 def history(number):
-    """The 履歴 tab: every audit event of the ticket."""
+    """The 履歴 tab: every audit event of the ticket (DX staff; anyone else is told it does not exist)."""
+    if not current_user.is_staff:
+        abort(404)  # the audit history of a ticket is an object: never a 403 that confirms it exists
     ticket = get_ticket(number)
     events = ticket_events(ticket)
     return render_template("desk/history.html", title=f"{ticket.number} の履歴", ticket=ticket, events=events,

@@ -7,7 +7,8 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore with argument lists, no shell
+# pg_dump/pg_restore are run with argument lists, never through a shell.
+import subprocess  # nosec B404
 from pathlib import Path
 
 from flask import current_app
@@ -72,7 +73,7 @@ def create_backup(target: str) -> dict:
 def _run(args: list[str]) -> None:
     """Run a PostgreSQL client tool; a failure becomes a BackupError with its message."""
     try:
-        subprocess.run(args, check=True, capture_output=True, text=True, timeout=3600)  # noqa: S603  # nosec B603 - fixed tool, argument list
+        subprocess.run(args, check=True, capture_output=True, text=True, timeout=3600)  # noqa: S603  # nosec B603
     except FileNotFoundError as exc:
         raise BackupError(f"{args[0]} が見つかりません（PostgreSQL クライアントをインストールしてください）") from exc
     except subprocess.CalledProcessError as exc:

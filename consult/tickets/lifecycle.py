@@ -137,7 +137,7 @@ def _status_action(ticket: Ticket, target: str, actor, expected_version, reason:
         reason = (reason or "").strip()
         if reason:
             _add_comment(ticket, reason, actor, now)
-        notify.queue_status_changed(ticket, old)
+        notify.queue_status_changed(ticket, old, actor=actor)
     notify.send_pending()
     return ticket
 

@@ -7,7 +7,7 @@ from consult import notify
 from tests import factories
 from tests.desk.conftest import login
 
-GET_URLS = ["/desk/", "/desk/workload", "/desk/tickets/{n}/history"]
+GET_URLS = ["/desk/", "/desk/workload"]
 POST_URLS = ["/desk/workload/skills", "/desk/tickets/{n}/triage", "/desk/tickets/{n}/assign",
              "/desk/tickets/{n}/self-assign", "/desk/tickets/{n}/status", "/desk/tickets/{n}/resolve",
              "/desk/tickets/{n}/note"]
@@ -19,6 +19,8 @@ def test_requesters_get_403_everywhere(app, users, ticket, who):
     client = login(app, who)
     for url in GET_URLS:
         assert client.get(url.format(n=ticket.number)).status_code == 403, url
+    # The audit history is an object of the ticket: requesters are told it does not exist.
+    assert client.get(f"/desk/tickets/{ticket.number}/history").status_code == 404
     for url in POST_URLS:
         assert client.post(url.format(n=ticket.number), data={}).status_code == 403, url
 

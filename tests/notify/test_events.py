@@ -99,6 +99,17 @@ def test_status_change_goes_to_requester(app, users, ticket, smtp_sink):
     assert "受付 → 回答待ち" in _body(msg)
 
 
+def test_status_change_by_requester_goes_to_handlers(app, users, ticket, smtp_sink):
+    """取下げ/再開/完了 by the requester's side mail the handlers, not the requester who did it."""
+    ticket.status = "withdrawn"
+    notify.queue_status_changed(ticket, "in_progress", actor=users["requester"])
+    assert _flush(app) == 2
+    for user in (users["dx_staff"], users["dx_staff2"]):
+        [msg] = smtp_sink.to(user.email)
+        assert "「取下げ」になりました" in msg["Subject"]
+    assert smtp_sink.to(users["requester"].email) == []
+
+
 def test_unchanged_status_sends_nothing(app, users, ticket, smtp_sink):
     """No mail when the status did not actually change."""
     notify.queue_status_changed(ticket, ticket.status)
