@@ -2,12 +2,12 @@
 
 A backup is a directory: `database.sqlite3` or `database.dump`, `attachments/`, `manifest.json`.
 Restore goes into an empty instance of the same kind and is followed by an index rebuild.
+pg_dump/pg_restore are run with argument lists, never through a shell.
 """
 import json
 import os
 import shutil
 import sqlite3
-# pg_dump/pg_restore are run with argument lists, never through a shell.
 import subprocess  # nosec B404
 from pathlib import Path
 
