@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from consult.search import query, sync
-from models import Case, Category, SearchLog, SuggestionClick, db
+from models import Case, Category, Department, SearchLog, SuggestionClick, db
 
 PER_PAGE = 10
 SORTS = {"relevance": "関連度順", "newest": "新しい順", "helpful": "役に立った順", "hours": "削減時間順"}
@@ -101,6 +101,12 @@ def vocabulary() -> dict:
             for v in values or []:
                 counts[key][v] = counts[key].get(v, 0) + 1
     return {k: sorted(v, key=lambda x: (-v[x], x))[:300] for k, v in counts.items()}
+
+
+def departments() -> list[Department]:
+    """Active departments in display order (for the real-所属 choice of a case)."""
+    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
+                                   .order_by(Department.sort_order, Department.code)))
 
 
 def categories() -> list[Category]:

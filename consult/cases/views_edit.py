@@ -37,18 +37,8 @@ def _form_for(case=None, prefill=None) -> CaseForm:
             getattr(form, name).data = getattr(case, name)
         form.tools.data, form.tags.data = "、".join(case.tools or []), "、".join(case.tags or [])
         form.version.data = case.version
-    form.set_choices(_departments(), browse.categories())
+    form.set_choices(browse.departments(), browse.categories())
     return form
-
-
-def _departments():
-    """Departments for the real-所属 select."""
-    from sqlalchemy import select
-
-    from models import Department, db
-
-    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
-                                   .order_by(Department.sort_order, Department.code)))
 
 
 def _typed_values(case, form) -> dict:

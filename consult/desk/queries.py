@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, or_, select
 
 from consult.errors import NotFound
-from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Department, Ticket, db
+from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, Ticket, db
 
 from .search_sql import keyword_conditions
 from .sla import overdue_clause, today_jst
@@ -182,3 +182,26 @@ def get_ticket(number: str) -> Ticket:
     if ticket is None:
         raise NotFound("指定された相談は見つかりません。")
     return ticket
+
+
+def all_categories(active_only: bool = False) -> list[Category]:
+    """Categories in display order (for filters and the skills form)."""
+    stmt = select(Category).order_by(Category.sort_order, Category.name)
+    if active_only:
+        stmt = stmt.where(Category.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def department_options() -> list[tuple[int, str]]:
+    """(id, label) of 部局 followed by their 課, indented (one query)."""
+    depts = list(db.session.scalars(select(Department).order_by(Department.sort_order, Department.code)))
+    children: dict[int, list[Department]] = {}
+    for d in depts:
+        if d.parent_id:
+            children.setdefault(d.parent_id, []).append(d)
+    options = []
+    for d in depts:
+        if d.parent_id is None:
+            options.append((d.id, d.name))
+            options += [(c.id, f"　└ {c.name}") for c in children.get(d.id, [])]
+    return options

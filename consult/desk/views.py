@@ -1,32 +1,26 @@
 """DX-staff pages: the 受付一覧 queue, the 担当状況 board, the 履歴 tab."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from consult.auth.guards import staff_required
-from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, db
+from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS
 
 from . import bp, service
 from .forms import SkillsForm
 from .history import action_label, describe, login_names, ticket_events
-from .queries import SORTS, get_ticket, paginate, parse_filters, queue_select, queue_total, status_counts
+from .queries import (
+    SORTS,
+    all_categories,
+    department_options,
+    get_ticket,
+    paginate,
+    parse_filters,
+    queue_select,
+    queue_total,
+    status_counts,
+)
 from .sla import is_overdue, today_jst
 from .workload import assignable_staff, board
-
-
-def _department_options() -> list[tuple[int, str]]:
-    """(id, label) of 部局 followed by their 課, indented (one query)."""
-    depts = list(db.session.scalars(select(Department).order_by(Department.sort_order, Department.code)))
-    children: dict[int, list[Department]] = {}
-    for d in depts:
-        if d.parent_id:
-            children.setdefault(d.parent_id, []).append(d)
-    options = []
-    for d in depts:
-        if d.parent_id is None:
-            options.append((d.id, d.name))
-            options += [(c.id, f"　└ {c.name}") for c in children.get(d.id, [])]
-    return options
 
 
 def _status_links(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
@@ -49,8 +43,8 @@ def queue():
     return render_template(
         "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
         status_links=_status_links(counts), overdue={t.id for t in page.items if is_overdue(t, today)},
-        categories=list(db.session.scalars(select(Category).order_by(Category.sort_order, Category.name))),
-        departments=_department_options(), staff=assignable_staff(), sorts=SORTS,
+        categories=all_categories(),
+        departments=department_options(), staff=assignable_staff(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
     )
 
@@ -58,7 +52,7 @@ def queue():
 def _skills_form(formdata=None) -> SkillsForm:
     """The 得意な分類 form of the current user, with every active category as a checkbox."""
     form = SkillsForm(formdata=formdata, data={"categories": [c.id for c in current_user.skills]})
-    cats = db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.name))
+    cats = all_categories(active_only=True)
     form.categories.choices = [(c.id, c.name) for c in cats]
     return form
 
