@@ -29,6 +29,20 @@ def _status(form, error) -> int:
     return 422 if (error or form.errors) else 200
 
 
+def _submit(valid: bool, operation, message, target: str):
+    """Run a validated form's service operation: (redirect with a flash, None) or (None, the Japanese error).
+
+    `message` turns the operation's result into the success flash; nothing runs unless `valid`."""
+    if not valid:
+        return None, None
+    try:
+        result = operation()
+    except DomainError as exc:
+        return None, exc.message
+    flash(message(result), "success")
+    return redirect(target), None
+
+
 @bp.route("/")
 @admin_required
 def index():
@@ -62,19 +76,18 @@ def user_new():
     """Create a user with an initial password."""
     form = UserCreateForm()
     form.department.choices = [(None, "（なし）"), *service.department_choices()]
-    error = None
-    if form.validate_on_submit():
-        try:
-            user = service.create_user(
-                login=form.login.data, name=form.name.data, email=form.email.data,
-                department_id=form.department.data, role=form.role.data, password=form.password.data,
-                must_change_password=form.must_change_password.data, actor=_actor(),
-            )
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(f"利用者 {user.login}（{user.name}）を登録しました。", "success")
-            return redirect(url_for("admin.users"))
+    done, error = _submit(
+        form.validate_on_submit(),
+        lambda: service.create_user(
+            login=form.login.data, name=form.name.data, email=form.email.data,
+            department_id=form.department.data, role=form.role.data, password=form.password.data,
+            must_change_password=form.must_change_password.data, actor=_actor(),
+        ),
+        lambda user: f"利用者 {user.login}（{user.name}）を登録しました。",
+        url_for("admin.users"),
+    )
+    if done:
+        return done
     return render_template("admin/user_new.html", title="利用者の登録", form=form, error=error), _status(form, error)
 
 
@@ -101,16 +114,15 @@ def user_edit(user_id):
     """Edit a user's name, e-mail, department, role and active flag."""
     user = service.get_user(user_id)
     form = _user_edit_form(user, request.form if request.method == "POST" else None)
-    error = None
-    if request.method == "POST" and form.validate():
-        try:
-            service.update_user(user, name=form.name.data, email=form.email.data, department_id=form.department.data,
-                                role=form.role.data, active=form.active.data, actor=_actor())
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(f"利用者 {user.login} を更新しました。", "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    done, error = _submit(
+        request.method == "POST" and form.validate(),
+        lambda: service.update_user(user, name=form.name.data, email=form.email.data, department_id=form.department.data,
+                                    role=form.role.data, active=form.active.data, actor=_actor()),
+        lambda _: f"利用者 {user.login} を更新しました。",
+        url_for("admin.user_edit", user_id=user.id),
+    )
+    if done:
+        return done
     return _user_edit_page(user, form, ForcePasswordForm(formdata=None), error=error)
 
 
@@ -120,16 +132,15 @@ def user_password(user_id):
     """Require a password change at next login, optionally with a temporary password."""
     user = service.get_user(user_id)
     pw_form = ForcePasswordForm()
-    pw_error = None
-    if pw_form.validate_on_submit():
-        try:
-            service.force_password_change(user, temporary_password=pw_form.temporary_password.data, actor=_actor())
-        except DomainError as exc:
-            pw_error = exc.message
-        else:
-            done = "仮パスワードを設定し、" if pw_form.temporary_password.data else ""
-            flash(f"{user.login} に{done}次回ログイン時のパスワード変更を求めるようにしました。", "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    temporary = "仮パスワードを設定し、" if pw_form.temporary_password.data else ""
+    done, pw_error = _submit(
+        pw_form.validate_on_submit(),
+        lambda: service.force_password_change(user, temporary_password=pw_form.temporary_password.data, actor=_actor()),
+        lambda _: f"{user.login} に{temporary}次回ログイン時のパスワード変更を求めるようにしました。",
+        url_for("admin.user_edit", user_id=user.id),
+    )
+    if done:
+        return done
     return _user_edit_page(user, _user_edit_form(user), pw_form, pw_error=pw_error)
 
 
@@ -154,16 +165,15 @@ def departments():
     """Department tree (部局 → 課) and the form to add one."""
     form = DepartmentCreateForm()
     form.parent.choices = [(None, "（なし：部局として追加）"), *service.department_choices(top_only=True)]
-    error = None
-    if form.validate_on_submit():
-        try:
-            dept = service.add_department(code=form.code.data, name=form.name.data, parent_id=form.parent.data,
-                                          actor=_actor())
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(f"所属 {dept.code} {dept.full_name} を追加しました。", "success")
-            return redirect(url_for("admin.departments"))
+    done, error = _submit(
+        form.validate_on_submit(),
+        lambda: service.add_department(code=form.code.data, name=form.name.data, parent_id=form.parent.data,
+                                       actor=_actor()),
+        lambda dept: f"所属 {dept.code} {dept.full_name} を追加しました。",
+        url_for("admin.departments"),
+    )
+    if done:
+        return done
     return render_template("admin/departments.html", title="所属の管理", form=form, error=error,
                            tree=service.department_tree()), _status(form, error)
 
@@ -174,15 +184,14 @@ def department_edit(department_id):
     """Rename or deactivate a department."""
     dept = service.get_department(department_id)
     form = DepartmentEditForm(obj=dept)
-    error = None
-    if form.validate_on_submit():
-        try:
-            service.update_department(dept, name=form.name.data, active=form.active.data, actor=_actor())
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(f"所属 {dept.code} を更新しました。", "success")
-            return redirect(url_for("admin.departments"))
+    done, error = _submit(
+        form.validate_on_submit(),
+        lambda: service.update_department(dept, name=form.name.data, active=form.active.data, actor=_actor()),
+        lambda _: f"所属 {dept.code} を更新しました。",
+        url_for("admin.departments"),
+    )
+    if done:
+        return done
     return render_template("admin/department_edit.html", title=f"所属の編集：{dept.code}", dept=dept, form=form,
                            error=error), _status(form, error)
 
@@ -194,15 +203,14 @@ def department_edit(department_id):
 def categories():
     """Category list in display order, with reordering and the form to add one."""
     form = CategoryCreateForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            cat = service.add_category(name=form.name.data, actor=_actor())
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(f"分類「{cat.name}」を追加しました。", "success")
-            return redirect(url_for("admin.categories"))
+    done, error = _submit(
+        form.validate_on_submit(),
+        lambda: service.add_category(name=form.name.data, actor=_actor()),
+        lambda cat: f"分類「{cat.name}」を追加しました。",
+        url_for("admin.categories"),
+    )
+    if done:
+        return done
     return render_template("admin/categories.html", title="分類の管理", form=form, error=error,
                            categories=service.list_categories(), action_form=ActionForm()), _status(form, error)
 
@@ -213,15 +221,14 @@ def category_edit(category_id):
     """Rename or deactivate a category."""
     cat = service.get_category(category_id)
     form = CategoryEditForm(obj=cat)
-    error = None
-    if form.validate_on_submit():
-        try:
-            service.update_category(cat, name=form.name.data, active=form.active.data, actor=_actor())
-        except DomainError as exc:
-            error = exc.message
-        else:
-            flash(f"分類「{cat.name}」を更新しました。", "success")
-            return redirect(url_for("admin.categories"))
+    done, error = _submit(
+        form.validate_on_submit(),
+        lambda: service.update_category(cat, name=form.name.data, active=form.active.data, actor=_actor()),
+        lambda _: f"分類「{cat.name}」を更新しました。",
+        url_for("admin.categories"),
+    )
+    if done:
+        return done
     return render_template("admin/category_edit.html", title="分類の編集", cat=cat, form=form,
                            error=error), _status(form, error)
 
