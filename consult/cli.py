@@ -6,15 +6,11 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from . import accounts
+from .clitools import fail
 
 departments_cli = AppGroup("departments", help="所属を管理します。")
 users_cli = AppGroup("users", help="利用者を管理します。")
 
-
-def _fail(message: str) -> None:
-    """Print one clear line to stderr and exit non-zero."""
-    click.echo(f"エラー: {message}", err=True)
-    sys.exit(1)
 
 
 @departments_cli.command("add")
@@ -26,7 +22,7 @@ def departments_add(code, name, parent_code):
     try:
         dept = accounts.add_department(code, name, parent_code)
     except accounts.AccountError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     click.echo(f"所属を追加しました: {dept.code} {dept.full_name}")
 
 
@@ -40,12 +36,12 @@ def departments_add(code, name, parent_code):
 def users_create(login, name, role, department_code, email, password_stdin):
     """Add a user; the password is the first line of stdin."""
     if not password_stdin:
-        _fail("--password-stdin を指定し、パスワードを標準入力から渡してください")
+        fail("--password-stdin を指定し、パスワードを標準入力から渡してください")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         user = accounts.create_user(login, name=name, role=role, department_code=department_code, email=email, password=password)
     except accounts.AccountError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     click.echo(f"利用者を追加しました: {user.login} ({user.role_label})")
 
 
@@ -57,7 +53,7 @@ def users_set_role(login, role):
     try:
         user = accounts.set_role(login, role)
     except accounts.AccountError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     click.echo(f"{user.login} の役割を {user.role_label} にしました")
 
 
@@ -68,7 +64,7 @@ def users_deactivate(login):
     try:
         user = accounts.deactivate(login)
     except accounts.AccountError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     click.echo(f"{user.login} を無効にしました")
 
 

@@ -1,19 +1,15 @@
 """`flask --app app cases import FILE | export FILE` (stable interface, see ARCHITECTURE.md)."""
-import sys
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from consult.clitools import fail
+
 from . import importer
 
 cases_cli = AppGroup("cases", help="解決事例を取り込み・書き出しします。")
 
-
-def _fail(message: str) -> None:
-    """Print one clear line to stderr and exit non-zero."""
-    click.echo(f"エラー: {message}", err=True)
-    sys.exit(1)
 
 
 @cases_cli.command("import")
@@ -23,7 +19,7 @@ def import_command(file):
     try:
         count = importer.import_file(file)
     except importer.ImportFileError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     click.echo(f"{count}件の事例を取り込みました: {file}")
 
 
@@ -34,7 +30,7 @@ def export_command(file):
     try:
         count = importer.export_file(file)
     except importer.ImportFileError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     click.echo(f"{count}件の公開事例を書き出しました: {file}")
 
 

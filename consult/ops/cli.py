@@ -1,8 +1,9 @@
 """`flask --app app backup PATH` and `flask --app app restore PATH`."""
-import sys
 
 import click
 from flask import Flask
+
+from consult.clitools import fail
 
 from . import backup as backups
 
@@ -14,8 +15,7 @@ def backup_command(path):
     try:
         manifest = backups.create_backup(path)
     except backups.BackupError as exc:
-        click.echo(f"エラー: {exc.message}", err=True)
-        sys.exit(1)
+        fail(exc.message)
     rows = sum(manifest["tables"].values())
     click.echo(f"バックアップしました: {path}（{manifest['kind']}, {rows}行）")
 
@@ -28,8 +28,7 @@ def restore_command(path, force):
     try:
         manifest = backups.restore_backup(path, force=force)
     except backups.BackupError as exc:
-        click.echo(f"エラー: {exc.message}", err=True)
-        sys.exit(1)
+        fail(exc.message)
     click.echo(f"復元しました: {path}（{manifest['created_at']} 時点）。検索索引を再構築しました")
 
 
