@@ -41,3 +41,14 @@ def record(action: str, object_type: str, object_id: int | None, actor=None, bef
     )
     db.session.add(event)
     return event
+
+
+def apply_changes(obj, values: dict, action: str, object_type: str, actor=None) -> dict:
+    """Set `values` on `obj` and record the fields that really changed (no event when none did)."""
+    before = snapshot(obj, values)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    old, new = diff(before, snapshot(obj, values))
+    if new:
+        record(action, object_type, obj.id, actor=actor, before=old, after=new)
+    return new

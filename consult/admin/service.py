@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from consult import accounts
-from consult.audit import diff, record, snapshot
+from consult.audit import apply_changes, diff, record, snapshot
 from consult.auth.passwords import hash_password, policy_problems
 from consult.errors import DomainError, NotFound
 from models import ROLES, Category, Department, MailOutbox, User, db, utcnow
@@ -179,12 +179,7 @@ def update_department(dept: Department, *, name, active, actor) -> Department:
         )
         if active_kids:
             raise AdminError(f"この部局には有効な課が{active_kids}件あります。先に課を無効にしてください")
-    fields = ("name", "active")
-    before = snapshot(dept, fields)
-    dept.name, dept.active = name, bool(active)
-    before, after = diff(before, snapshot(dept, fields))
-    if after:
-        record("department.updated", "department", dept.id, actor=actor, before=before, after=after)
+    apply_changes(dept, {"name": name, "active": bool(active)}, "department.updated", "department", actor)
     db.session.commit()
     return dept
 
@@ -237,12 +232,7 @@ def add_category(*, name, actor) -> Category:
 def update_category(cat: Category, *, name, active, actor) -> Category:
     """Rename or (de)activate a category."""
     name = _check_category_name(name, exclude_id=cat.id)
-    fields = ("name", "active")
-    before = snapshot(cat, fields)
-    cat.name, cat.active = name, bool(active)
-    before, after = diff(before, snapshot(cat, fields))
-    if after:
-        record("category.updated", "category", cat.id, actor=actor, before=before, after=after)
+    apply_changes(cat, {"name": name, "active": bool(active)}, "category.updated", "category", actor)
     db.session.commit()
     return cat
 
