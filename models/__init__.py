@@ -1,4 +1,5 @@
 """SQLAlchemy models of consult, one module per aggregate."""
+from . import sqlite  # noqa: F401  (sets up every SQLite connection: consult_chars, mmap)
 from .audit import AuditEvent
 from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
 from .category import Category

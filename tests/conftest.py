@@ -25,7 +25,7 @@ def _reset_schema(url: str) -> None:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         db.metadata.create_all(conn)
-        search_sql.install(conn)  # keyword index of the queue (FTS5 / pg_trgm), not part of the metadata
+        search_sql.install(conn)  # keyword index of the queue (SQLite FTS5), not part of the metadata
     engine.dispose()
 
 

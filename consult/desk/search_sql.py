@@ -1,54 +1,54 @@
-"""Database-side keyword search of the 受付一覧 queue: an FTS5 trigram index on SQLite over
-tickets(number, title, purpose, problem); PostgreSQL uses per-column ILIKE.
+"""Database-side keyword search of the 受付一覧 queue.
 
-A pg_trgm GIN index on the joined columns was measured at 100k tickets and made the page slower (the
-per-status counts still recheck every candidate row), so PostgreSQL keeps the plain scan, which it does
-quickly, and only SQLite gets an index.
+SQLite: an FTS5 index of tickets(number, title, purpose, problem) spelled character by character
+(models/sqlite.py: "集計" → "96c6 8a08", lower-cased), kept in sync by triggers. A word of any length is a
+phrase of consecutive character tokens, so 紙 and 集計 are answered from the index as quickly as 会議録の作成, with the
+exact meaning of a case-insensitive substring match — no re-check of the wide ticket rows. (A trigram index, the
+first version, could not serve words of one or two characters, which Japanese queries often are.)
 
-The DDL lives here, not in the models, because neither is expressible as SQLAlchemy metadata: `install()` is
-called by the Alembic migration and by tests/conftest.py (whose schema comes from create_all). The query side
-(`keyword_conditions`) keeps the semantics of the plain LIKE filter — every word must appear literally in one of
-the four columns, case-insensitively for ASCII — and falls back to that LIKE when the index is missing."""
-import sqlite3
+PostgreSQL: per-column ILIKE, which it scans quickly; a pg_trgm GIN index was measured at 100k tickets and made the
+page slower (the per-status counts still recheck every candidate row), and it cannot serve short words either.
+
+The DDL lives here, not in the models, because none of it is expressible as SQLAlchemy metadata: `install()` is
+called by tests/conftest.py (whose schema comes from create_all); the Alembic migration keeps its own frozen copy.
+Both databases answer the same question: every word must appear in one of the four columns, case-insensitively.
+Without the index (a database not yet migrated) the filter falls back to LIKE."""
 import weakref
 
 from sqlalchemy import Engine, literal_column, or_, select, text
 
 from models import Ticket
+from models.sqlite import spell_chars
 
-FTS_TABLE = "tickets_fts"
-FTS_TRIGGERS = ("tickets_fts_ai", "tickets_fts_ad", "tickets_fts_au")
+FTS_TABLE = "tickets_chars"
+FTS_SOURCE = "tickets_chars_source"
+FTS_TRIGGERS = ("tickets_chars_ai", "tickets_chars_ad", "tickets_chars_au")
 
-
-MIN_TRIGRAM = 3
-# Constant DDL (no interpolation): the external-content FTS5 table and the triggers keeping it in sync.
+# Constant DDL (no interpolation). The view spells the columns for FTS5's 'rebuild' and 'integrity-check'; the
+# triggers spell old and new values themselves (an external-content table indexes what it is given).
 _SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_fts USING fts5(number, title, purpose, problem, "
-    "content='tickets', content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER IF NOT EXISTS tickets_fts_ai AFTER INSERT ON tickets BEGIN "
-    "INSERT INTO tickets_fts(rowid, number, title, purpose, problem) "
-    "VALUES (new.id, new.number, new.title, new.purpose, new.problem); END",
-    "CREATE TRIGGER IF NOT EXISTS tickets_fts_ad AFTER DELETE ON tickets BEGIN "
-    "INSERT INTO tickets_fts(tickets_fts, rowid, number, title, purpose, problem) "
-    "VALUES ('delete', old.id, old.number, old.title, old.purpose, old.problem); END",
-    "CREATE TRIGGER IF NOT EXISTS tickets_fts_au AFTER UPDATE OF id, number, title, purpose, problem ON tickets "
-    "BEGIN INSERT INTO tickets_fts(tickets_fts, rowid, number, title, purpose, problem) "
-    "VALUES ('delete', old.id, old.number, old.title, old.purpose, old.problem); "
-    "INSERT INTO tickets_fts(rowid, number, title, purpose, problem) "
-    "VALUES (new.id, new.number, new.title, new.purpose, new.problem); END",
-    "INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')",
+    "CREATE VIEW IF NOT EXISTS tickets_chars_source AS SELECT id, consult_chars(number) AS number, "
+    "consult_chars(title) AS title, consult_chars(purpose) AS purpose, consult_chars(problem) AS problem FROM tickets",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_chars USING fts5(number, title, purpose, problem, "
+    "content='tickets_chars_source', content_rowid='id', tokenize='ascii', columnsize=0)",
+    "CREATE TRIGGER IF NOT EXISTS tickets_chars_ai AFTER INSERT ON tickets BEGIN "
+    "INSERT INTO tickets_chars(rowid, number, title, purpose, problem) VALUES (new.id, consult_chars(new.number), "
+    "consult_chars(new.title), consult_chars(new.purpose), consult_chars(new.problem)); END",
+    "CREATE TRIGGER IF NOT EXISTS tickets_chars_ad AFTER DELETE ON tickets BEGIN "
+    "INSERT INTO tickets_chars(tickets_chars, rowid, number, title, purpose, problem) VALUES ('delete', old.id, "
+    "consult_chars(old.number), consult_chars(old.title), consult_chars(old.purpose), consult_chars(old.problem)); END",
+    "CREATE TRIGGER IF NOT EXISTS tickets_chars_au AFTER UPDATE OF id, number, title, purpose, problem ON tickets "
+    "BEGIN INSERT INTO tickets_chars(tickets_chars, rowid, number, title, purpose, problem) VALUES ('delete', old.id, "
+    "consult_chars(old.number), consult_chars(old.title), consult_chars(old.purpose), consult_chars(old.problem)); "
+    "INSERT INTO tickets_chars(rowid, number, title, purpose, problem) VALUES (new.id, consult_chars(new.number), "
+    "consult_chars(new.title), consult_chars(new.purpose), consult_chars(new.problem)); END",
+    "INSERT INTO tickets_chars(tickets_chars) VALUES ('rebuild')",
 ]
 
 
-def sqlite_supported() -> bool:
-    """Whether the linked libsqlite3 has the FTS5 trigram tokenizer (3.34+)."""
-    return sqlite3.sqlite_version_info >= (3, 34, 0)
-
-
 def install(connection) -> None:
-    """Create the keyword index (and its sync triggers on SQLite) on `connection`; idempotent."""
-    dialect = connection.dialect.name
-    if dialect != "sqlite" or not sqlite_supported():
+    """Create the keyword index (and its sync triggers) on `connection`; idempotent. Nothing on PostgreSQL."""
+    if connection.dialect.name != "sqlite":
         return
     for statement in _SQLITE_DDL:
         connection.execute(text(statement))
@@ -60,13 +60,14 @@ def uninstall(connection) -> None:
         for trigger in FTS_TRIGGERS:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
         connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
+        connection.execute(text(f"DROP VIEW IF EXISTS {FTS_SOURCE}"))
 
 
 _FTS_PRESENT: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
 
 
 def _has_fts(session) -> bool:
-    """Whether the SQLite database has the FTS table (checked once per engine)."""
+    """Whether the SQLite database has the keyword index (checked once per engine)."""
     engine = session.get_bind()
     if engine not in _FTS_PRESENT:
         found = session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
@@ -81,15 +82,11 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _fts_string(term: str) -> str:
-    """`term` as an FTS5 string literal (a phrase matched as-is, operators and all)."""
-    return '"' + term.replace('"', '""') + '"'
+def match_expression(terms: list[str]) -> str:
+    """The FTS5 query for `terms`: one phrase of character tokens per word, all required (implicit AND).
 
-
-def _like_any_column(term: str):
-    """The plain filter: `term` appears in one of the four columns (LIKE: case-insensitive for ASCII on SQLite)."""
-    pattern = _like(term)
-    return or_(*(col.like(pattern, escape="\\") for col in (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)))
+    Tokens are hexadecimal digits only, so no user input reaches the FTS5 query syntax."""
+    return " ".join(f'"{spell_chars(term)}"' for term in terms)
 
 
 def keyword_conditions(session, terms: list[str]) -> list:
@@ -97,17 +94,12 @@ def keyword_conditions(session, terms: list[str]) -> list:
     if not terms:
         return []
     dialect = session.get_bind().dialect.name
+    columns = (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)
     if dialect == "postgresql":
-        # ILIKE per column: case-insensitive like SQLite's LIKE for ASCII, and faster here than any index.
-        columns = (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)
+        # ILIKE per column: case-insensitive, and faster here than any index.
         return [or_(*(col.ilike(_like(term), escape="\\") for col in columns)) for term in terms]
-    conds = [_like_any_column(term) for term in terms]
-    long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
-    if dialect == "sqlite" and long_terms and _has_fts(session):
-        # The FTS5 trigram index narrows to candidates (all long words, implicit AND); the LIKEs above re-check
-        # them so results stay exactly those of LIKE (FTS folds case beyond ASCII) and apply the short words.
-        match = " ".join(_fts_string(t) for t in long_terms)
+    if dialect == "sqlite" and _has_fts(session):
         candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
-            literal_column(FTS_TABLE).op("MATCH")(match))
-        conds.insert(0, Ticket.id.in_(candidates))
-    return conds
+            literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))
+        return [Ticket.id.in_(candidates)]
+    return [or_(*(col.like(_like(term), escape="\\") for col in columns)) for term in terms]

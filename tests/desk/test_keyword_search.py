@@ -1,6 +1,9 @@
-"""受付一覧 keyword filter on the FTS5 trigram (SQLite) / pg_trgm (PostgreSQL) index: same results as plain LIKE."""
+"""受付一覧 keyword filter — the FTS5 character index on SQLite, ILIKE on PostgreSQL: every word, of any length, must
+appear literally in a column, case-insensitively; the reference is computed in Python."""
+import sqlite3
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 from werkzeug.datastructures import MultiDict
 
 from consult.desk import search_sql
@@ -27,9 +30,8 @@ def _like_numbers(q: str) -> set[str]:
 
 
 def _like_match(word: str, value: str) -> bool:
-    """LIKE '%word%' semantics: literal, case-insensitive for ASCII letters only."""
-    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-    return word.translate(fold) in value.translate(fold)
+    """ILIKE '%word%' semantics: literal, case-insensitive (ＡＢＣ and ａｂｃ, É and é too)."""
+    return word.lower() in value.lower()
 
 
 @pytest.fixture
@@ -41,23 +43,24 @@ def tickets(users):
         "excel": factories.make_ticket(req, title="Excelの集計作業", purpose="部長に報告", problem="毎月2日かかる"),
         "rpa": factories.make_ticket(req, title="RPAで転記", purpose="100%の自動化", problem="file_name が不揃い"),
         "quote": factories.make_ticket(req, title='"引用"の扱い', purpose="議事録", problem="会議録の作成"),
+        "wide": factories.make_ticket(req, title="ÉCOLE ＡＢＣ", purpose="全角の英字", problem="末尾が紙"),
     }
 
 
 @pytest.mark.parametrize("q", [
-    "紙", "集計", "押印の廃止", "会議録の作成", "議事録", "紙 押印", "集計 Excel", "押印 Excel",
+    "紙", "集計", "押印の廃止", "école", "ａｂｃ", "ÉCOLE ＡＢＣ", "が紙", "末", "尾", "会議録の作成", "議事録", "紙 押印", "集計 Excel", "押印 Excel",
     "excel", "EXCEL", "eXc", "ex", "rpa", "100%", "%", "0%の", "_", "fil_", "file_name", "filexname",
     '"引用"', '"', "報告 毎月2日", "存在しない言葉", "DX-",
 ])
 def test_keyword_results_equal_plain_like(app, tickets, q):
-    """Every word (1, 2, 3+ characters) must appear in a column, literally, ASCII case-insensitively."""
+    """Every word (1, 2, 3+ characters) must appear in a column, literally, case-insensitively."""
     assert _numbers(q) == _like_numbers(q)
 
 
 def test_keyword_examples(app, tickets):
     """Spot checks of the reference itself, so that the equality test above cannot pass vacuously."""
     t = tickets
-    assert _numbers("紙") == {t["stamp"].number}
+    assert _numbers("紙") == {t["stamp"].number, t["wide"].number}
     assert _numbers("集計") == {t["excel"].number}
     assert _numbers("押印の廃止 紙") == {t["stamp"].number}
     assert _numbers("EXCEL 集計") == _numbers("excel") == {t["excel"].number}
@@ -70,7 +73,7 @@ def test_keyword_examples(app, tickets):
 
 
 def test_updated_ticket_found_by_new_title_only(app, tickets):
-    """The index follows updates (triggers on SQLite, an expression index on PostgreSQL)."""
+    """The index follows updates (triggers on SQLite)."""
     ticket = tickets["excel"]
     ticket.title = "勤怠データの突合"
     db.session.commit()
@@ -92,44 +95,68 @@ def test_queue_page_keyword(app, dx, tickets):
     assert tickets["excel"].number not in html
 
 
+def test_non_ascii_case_is_folded_too(app, tickets):
+    """Both databases fold case beyond ASCII: full-width letters and accented capitals."""
+    assert _numbers("école") == _numbers("ＡＢＣ") == _numbers("ａｂｃ") == {tickets["wide"].number}
+
+
+def test_word_at_the_end_of_a_column(app, tickets):
+    """A one-character word that ends a column (末尾が紙) is found: no character is lost at the edges."""
+    assert _numbers("紙") == {tickets["stamp"].number, tickets["wide"].number}
+
+
 def _sqlite_only(app):
-    """Skip unless the test database is SQLite with the FTS5 trigram index."""
-    if db.engine.dialect.name != "sqlite" or not search_sql.sqlite_supported():
-        pytest.skip("SQLite FTS5 trigram only")
+    """Skip unless the test database is SQLite (which has the FTS5 character index)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite FTS5 only")
 
 
-def test_sqlite_uses_fts_for_long_words_only(app, tickets):
-    """Words of 3+ characters go through MATCH; shorter ones are plain LIKE."""
+def test_sqlite_uses_the_index_for_words_of_any_length(app, tickets):
+    """One, two and many characters all go through MATCH, with no LIKE re-check of the ticket rows."""
     _sqlite_only(app)
 
     def sql(q):
         return str(queue_select(parse_filters({"f": "1", "q": q})).compile())
 
-    assert "MATCH" in sql("押印の")
-    assert "MATCH" not in sql("押印 紙")
+    for q in ("紙", "押印 紙", "会議録の作成", "100%"):
+        assert "MATCH" in sql(q) and "LIKE" not in sql(q)
 
 
-def test_sqlite_fts_stays_consistent_after_delete(app, tickets):
-    """Rows deleted from tickets leave the external-content index (the 'delete' trigger)."""
+def test_sqlite_match_expression_cannot_carry_fts_syntax(app):
+    """User words become hexadecimal tokens: quotes, NEAR, * and column filters are just characters."""
+    expression = search_sql.match_expression(['"a" OR b*', "title:x", "NEAR(y)"])
+    assert set(expression) <= set('0123456789abcdef "')
+    assert expression.count('"') == 6
+
+
+def test_sqlite_index_stays_consistent_after_update_and_delete(app, tickets):
+    """Rows updated or deleted in tickets are re-spelled or leave the index (the triggers)."""
     _sqlite_only(app)
+    tickets["excel"].title = "勤怠の突合"
     db.session.delete(tickets["quote"])
     db.session.commit()
-    db.session.execute(text("INSERT INTO tickets_fts(tickets_fts) VALUES ('integrity-check')"))
+    db.session.execute(text("INSERT INTO tickets_chars(tickets_chars) VALUES ('integrity-check')"))
     assert _numbers("会議録の作成") == set()
+    assert _numbers("突合") == {tickets["excel"].number}
 
 
-def test_sqlite_non_ascii_case_stays_like(app, users):
-    """FTS folds case beyond ASCII, LIKE does not; the LIKE re-check keeps LIKE's answer."""
+def test_sqlite_connection_without_the_function_cannot_write_tickets(app, tickets, database_url):
+    """A bare sqlite3 connection (no consult_chars) reads tickets but fails loudly on a write: no stale index."""
     _sqlite_only(app)
-    factories.make_ticket(users["requester"], title="ÉCOLE ＡＢＣ")
-    assert _numbers("école") == set()
-    assert _numbers("ａｂｃ") == set()
-    assert len(_numbers("ÉCOLE ＡＢＣ")) == 1
+    path = make_url(database_url).database
+    bare = sqlite3.connect(path)
+    try:
+        assert bare.execute("SELECT count(*) FROM tickets").fetchone()[0] == len(tickets)
+        with pytest.raises(sqlite3.OperationalError, match="consult_chars"):
+            bare.execute("UPDATE tickets SET title = 'x' WHERE id = ?", (tickets["excel"].id,))
+    finally:
+        bare.close()
 
 
-def test_sqlite_without_fts_table_falls_back_to_like(app, tickets, monkeypatch):
-    """A database migrated before the index (no tickets_fts) still searches, with LIKE."""
+def test_sqlite_without_index_falls_back_to_like(app, tickets, monkeypatch):
+    """A database migrated before the index still searches, with LIKE (case-insensitive for ASCII only)."""
     _sqlite_only(app)
     monkeypatch.setitem(search_sql._FTS_PRESENT, db.engine, False)
     assert "MATCH" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
     assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
+    assert _numbers("EXCEL") == {tickets["excel"].number}
