@@ -156,6 +156,21 @@ def queue_total(params: Mapping, counts: dict[str, int]) -> int:
     return sum(counts.get(s, 0) for s in statuses)
 
 
+def _page_number(page, pages: int) -> int:
+    """The requested page as an int within 1..pages (bad, negative or too-large numbers fall back)."""
+    try:
+        number = int(str(page).strip()[:30])
+    except (TypeError, ValueError):
+        number = 1
+    return min(max(number, 1), pages)
+
+
+def _tickets_by_id(ids: list[int]) -> list[Ticket]:
+    """The full rows (with their joined relations) of `ids`, in that order: one query."""
+    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))).unique()} if ids else {}
+    return [rows[i] for i in ids if i in rows]
+
+
 def paginate(stmt: Select, page, per_page: int = PER_PAGE, total: int | None = None) -> Page:
     """Run a select(Ticket) for one page; bad, negative or too-large page numbers fall back to the first/last page.
 
@@ -164,16 +179,48 @@ def paginate(stmt: Select, page, per_page: int = PER_PAGE, total: int | None = N
     if total is None:
         total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)) or 0
     pages = max(1, math.ceil(total / per_page))
-    try:
-        number = int(str(page).strip()[:30])
-    except (TypeError, ValueError):
-        number = 1
-    number = min(max(number, 1), pages)
+    number = _page_number(page, pages)
     ids = list(db.session.scalars(
         stmt.with_only_columns(Ticket.id, maintain_column_froms=True).limit(per_page).offset((number - 1) * per_page)))
-    rows = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(ids))).unique()} if ids else {}
-    items = [rows[i] for i in ids if i in rows]
-    return Page(items=items, page=number, pages=pages, total=total, per_page=per_page)
+    return Page(items=_tickets_by_id(ids), page=number, pages=pages, total=total, per_page=per_page)
+
+
+def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, int]] | None:
+    """One page and the per-status counts from a single pass over the matching tickets, or None.
+
+    For a keyword, whose matching rows no index keeps in queue order: window functions count every status and
+    number the rows in queue order while the rows are read once, instead of once for the counts and again for the
+    page. None when the page asked for is empty (past the end, or no ticket in the chosen statuses), so that the
+    caller's two-pass path can clamp the page number with the counts."""
+    counts_cols = [func.count().filter(Ticket.status == code).over().label(f"n_{code}") for code in STATUS_LABELS]
+    order = _order(params.get("sort") or "action", params.get("today") or today_jst())
+    scan = select(Ticket.id, Ticket.status, func.row_number().over(order_by=order).label("position"), *counts_cols
+                  ).where(*_conditions(params, with_status=False)).subquery()
+    stmt = select(scan).order_by(scan.c.position)
+    if params.get("status"):
+        stmt = stmt.where(scan.c.status.in_(params["status"]))
+    number = _page_number(page, 2**31 - 1)
+    rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
+    if not rows:
+        return None
+    counts = {code: getattr(rows[0], f"n_{code}") for code in STATUS_LABELS}
+    total = queue_total(params, counts)
+    page_obj = Page(items=_tickets_by_id([r.id for r in rows]), page=number,
+                    pages=max(1, math.ceil(total / per_page)), total=total, per_page=per_page)
+    return page_obj, counts
+
+
+def queue_page(params: Mapping, page, per_page: int = PER_PAGE) -> tuple[Page, dict[str, int]]:
+    """The queue's page `page` and its per-status counts.
+
+    With a keyword, a single pass (`_single_scan`); otherwise the counts come from a GROUP BY and the page from an
+    index in queue order — both narrow and quick without a keyword."""
+    if params.get("q"):
+        found = _single_scan(params, page, per_page)
+        if found is not None:
+            return found
+    counts = status_counts(params)
+    return paginate(queue_select(params), page, per_page, total=queue_total(params, counts)), counts
 
 
 def get_ticket(number: str) -> Ticket:

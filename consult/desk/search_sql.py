@@ -82,6 +82,11 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+def _cased(term: str) -> bool:
+    """Whether `term` has letters with case (Excel, ＡＢＣ, É), for which case-insensitive matching differs."""
+    return term.lower() != term or term.upper() != term
+
+
 def match_expression(terms: list[str]) -> str:
     """The FTS5 query for `terms`: one phrase of character tokens per word, all required (implicit AND).
 
@@ -96,8 +101,10 @@ def keyword_conditions(session, terms: list[str]) -> list:
     dialect = session.get_bind().dialect.name
     columns = (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)
     if dialect == "postgresql":
-        # ILIKE per column: case-insensitive, and faster here than any index.
-        return [or_(*(col.ilike(_like(term), escape="\\") for col in columns)) for term in terms]
+        # Per column, ILIKE only for words with cased letters: ILIKE lower-cases every row it reads, and a word
+        # without any (紙, 集計, 100%) means the same with the three times cheaper LIKE.
+        return [or_(*((col.ilike if _cased(term) else col.like)(_like(term), escape="\\") for col in columns))
+                for term in terms]
     if dialect == "sqlite" and _has_fts(session):
         candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
             literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))

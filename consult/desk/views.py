@@ -13,11 +13,8 @@ from .queries import (
     all_categories,
     department_options,
     get_ticket,
-    paginate,
     parse_filters,
-    queue_select,
-    queue_total,
-    status_counts,
+    queue_page,
 )
 from .sla import is_overdue, today_jst
 from .workload import assignable_staff, board
@@ -38,8 +35,7 @@ def queue():
     """One queue 受付一覧 for every department, filtered, sorted and paged."""
     params = parse_filters(request.args)
     params["today"] = today = today_jst()
-    counts = status_counts(params)
-    page = paginate(queue_select(params), request.args.get("page"), total=queue_total(params, counts))
+    page, counts = queue_page(params, request.args.get("page"))
     return render_template(
         "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
         status_links=_status_links(counts), overdue={t.id for t in page.items if is_overdue(t, today)},

@@ -1,14 +1,16 @@
 """受付一覧 keyword filter — the FTS5 character index on SQLite, ILIKE on PostgreSQL: every word, of any length, must
 appear literally in a column, case-insensitively; the reference is computed in Python."""
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import make_url, select, text
 from werkzeug.datastructures import MultiDict
 
 from consult.desk import search_sql
-from consult.desk.queries import parse_filters, queue_select, status_counts
-from models import Ticket, db
+from consult.desk.queries import SORTS, paginate, parse_filters, queue_page, queue_select, queue_total, status_counts
+from consult.desk.sla import today_jst
+from models import Ticket, db, utcnow
 from tests import factories
 
 
@@ -160,3 +162,62 @@ def test_sqlite_without_index_falls_back_to_like(app, tickets, monkeypatch):
     assert "MATCH" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
     assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
     assert _numbers("EXCEL") == {tickets["excel"].number}
+
+
+@pytest.fixture
+def many(users):
+    """Nine matching tickets in several statuses, priorities and dates, and two that do not match."""
+    req = users["requester"]
+    now = utcnow()
+    statuses = ["new", "triaged", "in_progress", "waiting", "resolved", "closed", "new", "in_progress", "withdrawn"]
+    made = []
+    for i, status in enumerate(statuses):
+        made.append(factories.make_ticket(
+            req, status=status, title=f"集計{i}", priority=["urgent", "high", "normal", "low"][i % 4],
+            created_at=now - timedelta(days=i * 3), updated_at=now - timedelta(days=(i * 5) % 7),
+            resolution_due=(now + timedelta(days=(i * 7) % 5 - 2)).date() if i % 3 else None))
+    for title in ("押印", "台帳"):
+        factories.make_ticket(req, status="new", title=title, purpose="報告", problem="時間")
+    return made
+
+
+def _two_pass(params, page, per_page):
+    """The reference: counts by GROUP BY, then the page by OFFSET."""
+    counts = status_counts(params)
+    result = paginate(queue_select(params), page, per_page, total=queue_total(params, counts))
+    return [t.number for t in result.items], result.page, result.pages, result.total, counts
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+@pytest.mark.parametrize("status", ["", "open", "new", "closed", "withdrawn,resolved"])
+def test_single_pass_equals_two_passes(app, many, sort, status):
+    """Keyword pages from one pass with window functions: same rows, order, page count and counts."""
+    args = MultiDict({"f": "1", "q": "集計", "sort": sort, "status": status})
+    params = parse_filters(args)
+    params["today"] = today_jst()
+    expected_pages = _two_pass(params, 1, 2)[2]
+    for page in range(1, expected_pages + 1):
+        result, counts = queue_page(params, page, per_page=2)
+        assert ([t.number for t in result.items], result.page, result.pages, result.total, counts) == \
+            _two_pass(params, page, 2)
+    assert sum(counts.values()) == len(many)
+
+
+def test_single_pass_is_one_statement_for_the_counts_and_the_ids(app, many, count_queries):
+    """The keyword page reads the matching tickets once (plus the load of the page's rows by id)."""
+    params = parse_filters(MultiDict({"f": "1", "q": "集計", "sort": "created"}))
+    queue_page(params, 2, per_page=3)  # once per engine: is the SQLite keyword index there?
+    with count_queries() as counter:
+        result, counts = queue_page(params, 1, per_page=3)
+    assert len(result.items) == 3 and counts["new"] == 2
+    assert counter.count == 2, counter.statements
+
+
+def test_single_pass_falls_back_past_the_end_and_on_empty_statuses(app, many):
+    """A page past the end clamps to the last page; statuses with no ticket give an empty page with the counts."""
+    params = parse_filters(MultiDict({"f": "1", "q": "集計"}))
+    result, counts = queue_page(params, 99, per_page=4)
+    assert (result.page, result.pages, len(result.items)) == (3, 3, 1)
+    params = parse_filters(MultiDict({"status": "waiting", "q": "押印"}))
+    result, counts = queue_page(params, 1)
+    assert (result.items, result.total, counts["new"]) == ([], 0, 1)
