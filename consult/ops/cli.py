@@ -1,4 +1,4 @@
-"""`flask --app app backup PATH` and `flask --app app restore PATH`."""
+"""`flask --app app backup PATH`, `flask --app app restore PATH` and `flask --app app attachments sweep`."""
 
 import click
 from flask import Flask
@@ -6,6 +6,7 @@ from flask import Flask
 from consult.clitools import fail
 
 from . import backup as backups
+from . import sweep as sweeps
 
 
 @click.command("backup")
@@ -32,7 +33,29 @@ def restore_command(path, force):
     click.echo(f"復元しました: {path}（{manifest['created_at']} 時点）。検索索引を再構築しました")
 
 
+@click.group("attachments")
+def attachments_group():
+    """Attachment store maintenance."""
+
+
+@attachments_group.command("sweep")
+@click.option("--older-than", "hours", type=click.FloatRange(min=1), default=24, show_default=True,
+              help="対象にする経過時間（時間）。処理中の登録を巻き込まないよう1時間以上")
+@click.option("--dry-run", is_flag=True, help="一覧を表示するだけで削除しない")
+def sweep_command(hours, dry_run):
+    """Remove attachment files that no record refers to (left by a worker killed mid-request)."""
+    orphans = sweeps.find_orphans(hours)
+    for orphan in orphans:
+        click.echo(f"{orphan.path}\t{orphan.size} bytes\t{orphan.age_hours:.0f} h")
+    if dry_run:
+        click.echo(f"記録のない添付ファイル: {len(orphans)}件（削除していません）")
+        return
+    removed = sweeps.remove(orphans)
+    click.echo(f"記録のない添付ファイルを{removed}件削除しました")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(attachments_group)
