@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
 from whoosh import query as wq
-from whoosh import sorting
-from whoosh.reading import TermNotFound
 
+from .docsets import bits_to_ids, docsets
 from .index import FACET_FIELDS, get_searcher
 
 __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
@@ -272,33 +272,20 @@ def _feedback_terms(searcher, results, weights, budget):
     return out
 
 
-def _coverage(searcher, docnums, plan: _Plan) -> dict:
+def _coverage(sets, docnums, plan: _Plan) -> dict:
     """docnum -> (share of the query's weight the case contains, number of the query's words
-    it contains), read from the postings (no re-analysis of stored text, no ``terms=True``
-    which would disable Whoosh's top-N shortcuts)."""
-    found: dict = {d: set() for d in docnums}
-    if not found or not plan.total:
+    it contains), read from the terms' postings (bitmaps kept with the searcher; no
+    re-analysis of stored text, no ``terms=True`` which would disable Whoosh's top-N
+    shortcuts)."""
+    if not docnums or not plan.total:
         return {d: (0.0, 0) for d in docnums}
-    order = sorted(found)
-    for term in sorted({t for credit in plan.words for t in credit}):
-        try:
-            m = searcher.postings(SEARCH_FIELD, term)
-        except TermNotFound:
-            continue
-        for d in order:
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-                if not m.is_active():
-                    break
-            if m.id() == d:
-                found[d].add(term)
+    order = sorted(docnums)
+    has = {t: sets.which(SEARCH_FIELD, t, order) for credit in plan.words for t in credit}
     out = {}
-    for d, terms in found.items():
+    for d in docnums:
         got, matched = 0.0, 0
         for credit in plan.words:
-            best = max((c for t, c in credit.items() if t in terms), default=0.0)
+            best = max((c for t, c in credit.items() if d in has[t]), default=0.0)
             if best:
                 got += best
                 matched += 1
@@ -306,25 +293,15 @@ def _coverage(searcher, docnums, plan: _Plan) -> dict:
     return out
 
 
-def _lazy_coverage(searcher, docnums, plan: _Plan):
+def _lazy_coverage(sets, docnums, plan: _Plan):
     """docnum -> (coverage, matched), computed for all the page's hits at the first call."""
     memo: dict = {}
 
     def get(docnum):
         if not memo:
-            memo.update(_coverage(searcher, docnums, plan))
+            memo.update(_coverage(sets, docnums, plan))
         return memo.get(docnum, (0.0, 0))
     return get
-
-
-def _filter_query(filters):
-    parts = []
-    for name, value in (filters or {}).items():
-        if value in (None, "", [], ()):
-            continue
-        values = value if isinstance(value, (list, tuple, set)) else [value]
-        parts.append(wq.Or([wq.Term(name, str(v)) for v in values]))
-    return wq.And(parts) if parts else None
 
 
 # --------------------------------------------------------------------------- snippets
@@ -378,67 +355,12 @@ def snippet_html(analyzer, text: str, terms, width: int = SNIPPET_CHARS) -> str:
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
-def _hit(searcher, h, terms, coverage, score) -> Hit:
-    stored = h.fields()
+def _hit(searcher, docnum, stored, terms, coverage, score) -> Hit:
     analyzer = searcher.schema[SEARCH_FIELD].analyzer
     return Hit(ref=stored.get("ref", ""), title=stored.get("title", ""),
                department=stored.get("department", ""),
                snippet_html=partial(snippet_html, analyzer, stored.get("body", ""), terms),
-               score=score, coverage=coverage, fields=stored, docnum=h.docnum)
-
-
-# --------------------------------------------------------------------------- facets
-
-
-FACET_SMALL = 2000  # up to this many matches, facets are counted document by document
-
-
-def _facet_table(searcher, cache, name):
-    """(docnum -> list of values, value -> set of docnums) for one facet field, built once
-    per searcher."""
-    table = cache.get(name)
-    if table is None:
-        by_doc: dict = {}
-        by_value: dict = {}
-        reader = searcher.reader()
-        if name in searcher.schema:
-            for value in reader.lexicon(name):
-                label = value.decode("utf-8") if isinstance(value, bytes) else value
-                ids = frozenset(reader.postings(name, value).all_ids())
-                by_value[label] = ids
-                for doc in ids:
-                    by_doc.setdefault(doc, []).append(label)
-        table = cache[name] = (by_doc, by_value)
-    return table
-
-
-def _facets(searcher, cache, docnums, fields):
-    out = {}
-    docnums = docnums if isinstance(docnums, (set, frozenset)) else set(docnums)
-    for name in fields:
-        by_doc, by_value = _facet_table(searcher, cache, name)
-        if len(docnums) <= FACET_SMALL:
-            counts = Counter(v for d in docnums for v in by_doc.get(d, ()))
-        else:  # many matches: one set intersection per value (C speed) beats a loop per doc
-            counts = Counter({v: n for v, ids in by_value.items()
-                              if (n := len(docnums.intersection(ids)))})
-        out[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return out
-
-
-def _matching_docs(searcher, q, terms) -> set:
-    """Every document the query matches.  For the OR of terms: the union of the terms'
-    postings in the combined field (it contains the title too), read in bulk instead of
-    running the query's matcher over every match."""
-    if terms is None:
-        return set(searcher.docs_for_query(q))
-    docs: set = set()
-    for term in terms:
-        try:
-            docs.update(searcher.postings(SEARCH_FIELD, term).all_ids())
-        except TermNotFound:
-            continue
-    return docs
+               score=score, coverage=coverage, fields=stored, docnum=docnum)
 
 
 # --------------------------------------------------------------------------- API
@@ -452,26 +374,62 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     ``newest``, ``helpful`` or ``hours``; ``facets`` is True (all of FACET_FIELDS), False or a
     list of fields.  An empty text lists every case (newest first unless sorted otherwise)."""
     searcher, cache = get_searcher(ix)
+    return _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms)
+
+
+def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms):
     limit = max(1, min(int(limit or 10), 200))
     page = max(1, int(page or 1))
+    names = _facet_names(facets)
     plan = _plan(searcher, text, max_terms)
     terms = plan.terms
     weights = {t: w for t, w, _ in terms}
+    sets = docsets(searcher, cache)
     if (text or "").strip():
-        q, searched = _build(terms), [t for t, _, _ in terms]
+        if not terms:
+            return SearchResult([], 0, {f: [] for f in names}, page, [])
+        searched = [t for t, _, _ in terms]
     else:
-        q, searched = wq.Every(), None
+        searched = None
         if sort == "relevance":
             sort = "newest"
-    flt = _filter_query(filters)
-    kwargs = {"filter": flt, "limit": page * limit}
+    allowed = sets.filtered(filters)
     if sort in SORTS:
-        kwargs["sortedby"] = sorting.FieldFacet(SORTS[sort], reverse=True)
-    if q is wq.NullQuery:
-        return SearchResult([], 0, {f: [] for f in _facet_names(facets)}, page, [])
+        # Every match, ordered by a stored value: bitmaps and the cached order, not a
+        # Whoosh search that reads the sort key of every match (same order, same keys).
+        matched = sets.live() if searched is None else _matching(sets, searched)
+        if allowed is not None:
+            matched &= allowed
+        rows = sets.top(matched, SORTS[sort], (page - 1) * limit, page * limit)
+        coverage = _lazy_coverage(sets, [d for d, _ in rows], plan)
+        # Whoosh gives a sorted hit its sort key as the score: kept as it was.
+        hits = [_hit(searcher, d, searcher.stored_fields(d), list(weights), coverage, float(key))
+                for d, key in rows]
+        total = matched.bit_count()
+    else:
+        hits, searched, estimate = _relevance(searcher, sets, terms, plan, weights, allowed,
+                                              limit, page)
+        if names or estimate is None:
+            matched = _matching(sets, searched)
+            if allowed is not None:
+                matched &= allowed
+            total = matched.bit_count()
+        else:
+            total = estimate
+    fac = sets.count(matched, names) if names else {}
+    return SearchResult(hits, total, fac, page, list(weights), len(plan.words))
+
+
+def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
+    """(hits of the page, searched terms, estimated total) of a Whoosh relevance search."""
+    searched = [t for t, _, _ in terms]
+    if allowed == 0:  # Whoosh takes an empty filter set for "no filter"
+        return [], searched, None
+    kwargs = {"filter": set(bits_to_ids(allowed)) if allowed is not None else None,
+              "limit": page * limit}
+    q = _build(terms)
     results = searcher.search(q, **kwargs)
-    if (sort not in SORTS and FEEDBACK_DOCS and FEEDBACK_WEIGHT > 0
-            and len(terms) <= FEEDBACK_MAX_TERMS):
+    if FEEDBACK_DOCS and FEEDBACK_WEIGHT > 0 and len(terms) <= FEEDBACK_MAX_TERMS:
         extra = _feedback_terms(searcher, results, weights,
                                 POSTINGS_BUDGET - sum(searcher.doc_frequency(SEARCH_FIELD, t)
                                                       for t, _, _ in terms))
@@ -481,24 +439,26 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
             results = searcher.search(q, **kwargs)
     # Not list(results): it calls len(), which counts every match (twice the work).
     rows = [r for i, r in enumerate(results) if i >= (page - 1) * limit]
-    coverage = _lazy_coverage(searcher, [r.docnum for r in rows], plan)
-    scores = {r.docnum: float(r.score or 0.0) for r in rows}
-    hits = [_hit(searcher, h, list(weights), coverage, scores[h.docnum]) for h in rows]
-    names = _facet_names(facets)
-    if names:
-        docs = _matching_docs(searcher, q, searched)
-        if flt is not None:
-            docs &= set(searcher.docs_for_query(flt))
-        total, fac = len(docs), _facets(searcher, cache, docs, names)
-    else:
-        total, fac = results.estimated_length(), {}
-    return SearchResult(hits, total, fac, page, list(weights), len(plan.words))
+    coverage = _lazy_coverage(sets, [r.docnum for r in rows], plan)
+    hits = [_hit(searcher, r.docnum, r.fields(), list(weights), coverage, float(r.score or 0.0))
+            for r in rows]
+    return hits, searched, results.estimated_length()
+
+
+def _matching(sets, terms) -> int:
+    """Every document the OR of ``terms`` matches: the union of their postings in the
+    combined field and the title field (what the query's matcher would visit), as a bitmap."""
+    return sets.any_of((SEARCH_FIELD, TITLE_FIELD), terms)
 
 
 def _facet_names(facets):
     if facets is True:
         return list(FACET_FIELDS)
     return list(facets or [])
+
+
+SUGGEST_CACHE = 512  # suggestion lists kept per searcher (a ticket page shows the same ones)
+_memo_lock = threading.Lock()
 
 
 def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = MIN_COVERAGE,
@@ -509,14 +469,40 @@ def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = M
     contains count at ``UNKNOWN_WEIGHT`` of theirs, so a ticket about an unusual subject
     still finds the cases it shares its work with), at least ``min_matched`` of the query's
     words (all of them when it has fewer: one word in common is chance), and score at least
-    ``relative`` times the best case.  Off-topic text returns an empty list."""
-    res = search(ix, text, limit=limit, filters=filters, facets=False)
-    if not res.hits:
-        return []
-    top = res.hits[0].score
-    need = min(min_matched + (res.words >= LONG_QUERY_WORDS), res.words)
-    return [h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
-            and h.matched >= need]
+    ``relative`` times the best case.  Off-topic text returns an empty list.
+
+    The answer depends only on the text, the arguments and the index, so it is kept with
+    the searcher: the same text (a ticket page opened again) costs nothing until the next
+    commit opens a new searcher with an empty cache."""
+    searcher, cache = get_searcher(ix)
+    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched)
+    with _memo_lock:
+        memo = cache.setdefault("suggest", OrderedDict())
+        hits = memo.get(key)
+        if hits is not None:
+            memo.move_to_end(key)
+            return list(hits)
+    res = _search(searcher, cache, text, limit, filters, "relevance", 1, False, MAX_TERMS)
+    hits = []
+    if res.hits:
+        top = res.hits[0].score
+        need = min(min_matched + (res.words >= LONG_QUERY_WORDS), res.words)
+        hits = [h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
+                and h.matched >= need]
+    with _memo_lock:
+        memo[key] = tuple(hits)
+        while len(memo) > SUGGEST_CACHE:
+            memo.popitem(last=False)
+    return hits
+
+
+def _frozen(filters):
+    """A hashable form of a filter mapping."""
+    out = []
+    for name, value in sorted((filters or {}).items()):
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        out.append((name, tuple(sorted(str(v) for v in values))))
+    return tuple(out)
 
 
 def similar(ix, ref: str, limit: int = 5) -> list:

@@ -137,3 +137,38 @@ def test_ticket_partials_render(app, users, imported):
         html = render_template_string('{% include "cases/_suggestions_for_ticket.html" %}'
                                       '{% include "cases/_from_ticket_button.html" %}', ticket=ticket)
     assert "TC-001" in html and "この相談を事例にする" in html
+
+
+def _whoosh_order(sort_field: str, filters: dict | None = None) -> list[str]:
+    """Refs in the order of Whoosh's own sorted search over every case (the order before the
+    browse page read it from cached bitmaps)."""
+    from whoosh import query as wq
+    from whoosh import sorting
+
+    from consult.search import index, sync
+
+    searcher, _ = index.get_searcher(sync.get_index(), force=True)
+    flt = wq.And([wq.Term(k, v) for k, v in filters.items()]) if filters else None
+    hits = searcher.search(wq.Every(), sortedby=sorting.FieldFacet(sort_field, reverse=True), limit=None, filter=flt)
+    return [h["ref"] for h in hits]
+
+
+def test_browse_without_query_keeps_whoosh_order_and_counts(client, auth, users, imported):
+    """Without a query the page comes from bitmaps and a cached order: same cases, same order
+    (ties by index order), same counts as a Whoosh sorted search, on both pages."""
+    from consult.cases import service
+
+    for n in range(11, 14):
+        factories.make_case(ref=f"TC-0{n}", title=f"追加の事例{n}", status="draft")
+    for case in db.session.scalars(select(Case).where(Case.status == "draft")).all():
+        service.publish(case, users["dx_staff"])
+    auth.login("req")
+    for sort, field in (("newest", "published_at"), ("helpful", "helpful_count"), ("hours", "hours_saved")):
+        expected = _whoosh_order(field)
+        page1 = client.get(f"/cases/?sort={sort}").get_data(as_text=True)
+        page2 = client.get(f"/cases/?sort={sort}&page=2").get_data(as_text=True)
+        assert refs_in(page1) + refs_in(page2) == expected and "（13件）" in page1
+    expected = _whoosh_order("published_at", {"resolution_type": "業務改善"})
+    page = client.get("/cases/?resolution_type=業務改善").get_data(as_text=True)
+    assert refs_in(page) == expected and f"（{len(expected)}件）" in page
+    assert f"業務改善</a> <span class=\"muted\">（{len(expected)}）" in page

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 
+from consult.search import docsets as sdocsets
 from consult.search import index as sindex
 from consult.search import query as squery
 
@@ -129,21 +130,23 @@ def test_searcher_sees_new_commit(ix):
 
 
 def test_facets_and_total_same_on_both_counting_paths(ix, monkeypatch):
-    """Many matches are counted per facet value (set intersections), few per document; the
-    total is the union of the terms' postings: all three agree, deleted cases excluded."""
+    """A rare facet value is kept as docnums and counted one by one, a common one as a bitmap
+    (one AND); the total is the union of the terms' postings: they agree, deleted cases
+    excluded."""
     sindex.upsert_cases(ix, [case("C-4", "集計表の押印", "集計と押印", tools=["Excel"])])
     sindex.delete_cases(ix, ["C-3"])
     sindex.get_searcher(ix, force=True)
     for text in ["集計 押印 サーバ", ""]:
-        small = squery.search(ix, text)
-        monkeypatch.setattr(squery, "FACET_SMALL", 0)
-        large = squery.search(ix, text)
-        monkeypatch.setattr(squery, "FACET_SMALL", 2000)
-        assert small.facets == large.facets and small.total == large.total
-    searcher, _ = sindex.get_searcher(ix)
+        got = []
+        for share in (1, 10**6):  # every value a bitmap / every value a list of docnums
+            monkeypatch.setattr(sdocsets, "SPARSE_SHARE", share)
+            sindex.get_searcher(ix, force=True)[1].clear()
+            got.append(squery.search(ix, text))
+        assert got[0].facets == got[1].facets and got[0].total == got[1].total
+    searcher, cache = sindex.get_searcher(ix)
     res = squery.search(ix, "集計 押印 サーバ")
-    refs_ = {searcher.stored_fields(d)["ref"]
-             for d in squery._matching_docs(searcher, None, res.terms)}
+    matched = squery._matching(sdocsets.docsets(searcher, cache), res.terms)
+    refs_ = {searcher.stored_fields(d)["ref"] for d in sdocsets.bits_to_ids(matched)}
     assert refs_ == {"C-1", "C-2", "C-4"} and res.total == 3  # C-3 (サーバ) was deleted
     assert squery.search(ix, "").total == 3
     assert ("Excel", 2) in squery.search(ix, "集計 押印").facets["tools"]

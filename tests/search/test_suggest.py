@@ -113,3 +113,33 @@ def test_snippet_escapes_everything_but_the_marks(ix):
     stripped = out.replace("<mark>", "").replace("</mark>", "")
     assert "<" not in stripped and ">" not in stripped and '"' not in stripped
     assert out.count("<mark>") == 2
+
+
+def test_suggestions_are_kept_until_the_index_changes(tmp_path):
+    """The same text gives the same (cached) suggestions; a commit opens a new searcher and
+    the next call sees the new case; another text is another entry."""
+    ix = sindex.open_index(str(tmp_path / "ix"))
+    sindex.upsert_cases(ix, [dict(ref="K-1", title="エクセル集計をピボットテーブルで自動化",
+                                  problem="各課のExcelを手で集計していた", department="総務課")])
+    text = "毎月のExcel集計が大変\n各課から届くエクセルを手作業で集計している"
+    first = squery.suggest(ix, text)
+    assert refs(first) == ["K-1"]
+    again = squery.suggest(ix, text)
+    assert again[0] is first[0]  # the same Hit objects: nothing was searched again
+    again.clear()
+    assert refs(squery.suggest(ix, text)) == ["K-1"]  # the caller's list is a copy
+    sindex.upsert_cases(ix, [dict(ref="K-2", title="議事録の作成とExcel集計を自動化",
+                                  problem="各課から届くエクセルの集計と議事録の作成に時間がかかる",
+                                  department="総務課")])
+    after = squery.suggest(ix, text)
+    assert "K-2" in refs(after) and after[0] is not first[0]
+    assert refs(squery.suggest(ix, "議事録の作成に時間がかかる")) == ["K-2"]
+
+
+def test_suggestion_cache_is_bounded(ix, monkeypatch):
+    monkeypatch.setattr(squery, "SUGGEST_CACHE", 3)
+    _, cache = sindex.get_searcher(ix)
+    cache.pop("suggest", None)
+    for text, _ in RELEVANT[:6]:
+        squery.suggest(ix, text)
+    assert list(cache["suggest"])[-1][0] == RELEVANT[5][0] and len(cache["suggest"]) == 3
