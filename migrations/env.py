@@ -67,6 +67,16 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# The queue's keyword index on SQLite (consult/desk/search_sql.py): an FTS5 table and its shadow tables, made by
+# their own migrations, not model metadata. Autogenerate must neither drop nor recreate them.
+KEYWORD_INDEX_PREFIXES = ("tickets_chars", "tickets_fts")
+
+
+def include_name(name, type_, parent_names):
+    """Leave the keyword index's tables out of autogenerate."""
+    return not (type_ == "table" and name and name.startswith(KEYWORD_INDEX_PREFIXES))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -88,6 +98,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

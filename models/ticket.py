@@ -31,8 +31,12 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_department_created", "department_id", "created_at"),
-        # 担当状況 board and workload suggestion: counts per handler, status and priority read only the index
-        Index("ix_tickets_main_load", "main_handler_id", "status", "priority", "resolved_at"),
+        # 担当状況 board, workload suggestion and the staff ticket page's panel: counts per handler, status and
+        # priority, and overdue counts (due dates), read only the index; resolutions of the last 30 days per handler
+        # are a range of the second one
+        Index("ix_tickets_main_load", "main_handler_id", "status", "priority", "resolved_at", "resolution_due",
+              "first_response_due", "first_response_at"),
+        Index("ix_tickets_main_resolved", "main_handler_id", "resolved_at"),
         Index("ix_tickets_backup_load", "backup_handler_id", "status", "priority"),
         Index("ix_tickets_updated", "updated_at"),
         # reports: period filters on these timestamps (dashboard, business-day figures); the extra columns make
