@@ -90,14 +90,14 @@ def prepare(app) -> dict:
         own_tickets = list(db.session.scalars(select(Ticket.number).where(Ticket.department_id == dept)
                                               .order_by(Ticket.id.desc()).limit(20)))
         cases = list(db.session.scalars(select(Case.ref).where(Case.status == "published").order_by(Case.id).limit(400)))[::20]
-        category = db.session.scalar(select(Category.id).order_by(Category.id).limit(1))
+        category, category_name = db.session.execute(select(Category.id, Category.name).order_by(Category.id).limit(1)).one()
         if db.session.scalar(select(User.id).where(User.login == ADMIN_LOGIN)) is None:
             db.session.add(User(login=ADMIN_LOGIN, name="ベンチ 管理者", role="admin", password_hash=hash_password(PASSWORD)))
             db.session.commit()
         counts = {"tickets": db.session.scalar(select(func.count()).select_from(Ticket)),
                   "cases": db.session.scalar(select(func.count()).select_from(Case))}
     return {"staff": staff, "requester": requester, "staff_tickets": staff_tickets, "own_tickets": own_tickets,
-            "cases": cases, "category": category, "counts": counts}
+            "cases": cases, "category": category, "category_name": category_name, "counts": counts}
 
 
 def pages(ctx: dict) -> dict[str, tuple[str, list[str]]]:
@@ -118,7 +118,7 @@ def pages(ctx: dict) -> dict[str, tuple[str, list[str]]]:
         "my tickets": ("requester", ["/tickets/mine", "/tickets/mine?status=open", "/tickets/mine?scope=mine",
                                      "/tickets/mine?page=20"]),
         "case search": ("requester", ["/cases/?q=Excel 集計", "/cases/?q=押印 廃止", "/cases/",
-                                      "/cases/?q=会議録の作成に時間がかかる&sort=helpful", f"/cases/?category={cat}"]),
+                                      "/cases/?q=会議録の作成に時間がかかる&sort=helpful", f"/cases/?category={ctx['category_name']}"]),
         "case page": ("requester", [f"/cases/{ref}" for ref in ctx["cases"]]),
         "workload": ("staff", ["/desk/workload"]),
         "cases.manage": ("staff", ["/cases/manage", "/cases/manage?status=published&page=50", "/cases/manage?q=Excel"]),
