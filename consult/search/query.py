@@ -11,7 +11,7 @@ import html
 import math
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 
 from whoosh import query as wq
@@ -366,15 +366,25 @@ def _hit(searcher, docnum, stored, terms, coverage, score) -> Hit:
 # --------------------------------------------------------------------------- API
 
 
+SUGGEST_CACHE = 512  # suggestion lists kept per searcher (a ticket page shows the same ones)
+RESULT_CACHE = 128   # search pages kept per searcher: people ask the same things (Excel, 押印, RPA …)
+SIMILAR_CACHE = 512  # similar-case lists kept per searcher (a case page shows the same ones)
+_memo_lock = threading.Lock()
+
+
 def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance",
            page: int = 1, facets=True, max_terms: int = MAX_TERMS) -> SearchResult:
     """Search published cases.
 
     ``filters`` maps facet fields to a value or list of values; ``sort`` is ``relevance``,
     ``newest``, ``helpful`` or ``hours``; ``facets`` is True (all of FACET_FIELDS), False or a
-    list of fields.  An empty text lists every case (newest first unless sorted otherwise)."""
+    list of fields.  An empty text lists every case (newest first unless sorted otherwise).
+    Pages are kept with the searcher (``_remember``) until the next commit."""
     searcher, cache = get_searcher(ix)
-    return _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms)
+    key = (text, limit, _frozen(filters), sort, page, tuple(_facet_names(facets)), max_terms)
+    res = _remember(cache, "search", key, RESULT_CACHE,
+                    lambda: _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms))
+    return replace(res, hits=list(res.hits))  # callers may reorder or cut their list, not the cached one
 
 
 def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms):
@@ -457,10 +467,6 @@ def _facet_names(facets):
     return list(facets or [])
 
 
-SUGGEST_CACHE = 512  # suggestion lists kept per searcher (a ticket page shows the same ones)
-_memo_lock = threading.Lock()
-
-
 def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = MIN_COVERAGE,
             relative: float = RELATIVE_CUTOFF, min_matched: int = MIN_MATCHED) -> list:
     """Best cases for a ticket text or a few keywords, only those close enough.
@@ -475,25 +481,35 @@ def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = M
     the searcher: the same text (a ticket page opened again) costs nothing until the next
     commit opens a new searcher with an empty cache."""
     searcher, cache = get_searcher(ix)
-    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched)
-    with _memo_lock:
-        memo = cache.setdefault("suggest", OrderedDict())
-        hits = memo.get(key)
-        if hits is not None:
-            memo.move_to_end(key)
-            return list(hits)
-    res = _search(searcher, cache, text, limit, filters, "relevance", 1, False, MAX_TERMS)
-    hits = []
-    if res.hits:
+
+    def compute():
+        res = _search(searcher, cache, text, limit, filters, "relevance", 1, False, MAX_TERMS)
+        if not res.hits:
+            return ()
         top = res.hits[0].score
         need = min(min_matched + (res.words >= LONG_QUERY_WORDS), res.words)
-        hits = [h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
-                and h.matched >= need]
+        return tuple(h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
+                     and h.matched >= need)
+
+    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched)
+    return list(_remember(cache, "suggest", key, SUGGEST_CACHE, compute))
+
+
+def _remember(cache: dict, name: str, key, size: int, compute):
+    """``compute()``, kept under ``key`` in the searcher's cache ``name`` (least recently used
+    beyond ``size``).  The searcher's cache dies with it, at the next commit, so an answer is
+    never stale; two threads computing the same key at once both compute it, harmlessly."""
     with _memo_lock:
-        memo[key] = tuple(hits)
-        while len(memo) > SUGGEST_CACHE:
+        memo = cache.setdefault(name, OrderedDict())
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+    value = compute()
+    with _memo_lock:
+        memo[key] = value
+        while len(memo) > size:
             memo.popitem(last=False)
-    return hits
+    return value
 
 
 def _frozen(filters):
@@ -507,11 +523,15 @@ def _frozen(filters):
 
 def similar(ix, ref: str, limit: int = 5) -> list:
     """Cases similar to case ``ref`` (itself excluded), best first."""
-    searcher, _ = get_searcher(ix)
-    docnum = searcher.document_number(ref=str(ref))
-    if docnum is None:
-        return []
-    stored = searcher.stored_fields(docnum)
-    text = "\n".join([stored.get("title", "")] * 2 + [stored.get("body", "")])
-    res = search(ix, text, limit=limit + 1, facets=False, max_terms=MAX_TERMS + 4)
-    return [h for h in res.hits if h.ref != str(ref)][:limit]
+    searcher, cache = get_searcher(ix)
+
+    def compute():
+        docnum = searcher.document_number(ref=str(ref))
+        if docnum is None:
+            return ()
+        stored = searcher.stored_fields(docnum)
+        text = "\n".join([stored.get("title", "")] * 2 + [stored.get("body", "")])
+        res = _search(searcher, cache, text, limit + 1, None, "relevance", 1, False, MAX_TERMS + 4)
+        return tuple(h for h in res.hits if h.ref != str(ref))[:limit]
+
+    return list(_remember(cache, "similar", (str(ref), limit), SIMILAR_CACHE, compute))

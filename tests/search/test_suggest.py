@@ -143,3 +143,31 @@ def test_suggestion_cache_is_bounded(ix, monkeypatch):
     for text, _ in RELEVANT[:6]:
         squery.suggest(ix, text)
     assert list(cache["suggest"])[-1][0] == RELEVANT[5][0] and len(cache["suggest"]) == 3
+
+
+def test_search_pages_and_similar_cases_are_kept_until_the_index_changes(tmp_path, monkeypatch):
+    """search() and similar() answers are kept with the searcher: the same page costs nothing the second time,
+    callers get their own list, a commit (a new case, a 役に立った vote) shows at once, and the cache is bounded."""
+    ix = sindex.open_index(str(tmp_path / "ix"))
+    sindex.upsert_cases(ix, [dict(ref="K-1", title="エクセル集計をピボットテーブルで自動化",
+                                  problem="各課のExcelを手で集計していた", department="総務課"),
+                             dict(ref="K-2", title="Excel集計の関数を共有",
+                                  problem="エクセルの集計表を各課で作り直していた", department="総務課")])
+    first = squery.search(ix, "エクセル 集計")
+    again = squery.search(ix, "エクセル 集計")
+    assert again.hits[0] is first.hits[0] and again.total == first.total == 2
+    again.hits.clear()
+    assert len(squery.search(ix, "エクセル 集計").hits) == 2  # the caller's list is a copy
+    assert squery.search(ix, "エクセル 集計", sort="newest").hits[0] is not first.hits[0]  # another key
+    similar = squery.similar(ix, "K-1")
+    assert [h.ref for h in similar] == ["K-2"] and squery.similar(ix, "K-1")[0] is similar[0]
+    sindex.upsert_cases(ix, [dict(ref="K-3", title="エクセル集計をRPAで自動化", problem="集計に毎月2日",
+                                  department="総務課")])
+    after = squery.search(ix, "エクセル 集計")
+    assert after.total == 3 and after.hits[0] is not first.hits[0]
+    assert "K-3" in [h.ref for h in squery.similar(ix, "K-1")]
+    monkeypatch.setattr(squery, "RESULT_CACHE", 2)
+    for text in ("エクセル", "集計", "自動化", "RPA"):
+        squery.search(ix, text)
+    _, cache = sindex.get_searcher(ix)
+    assert len(cache["search"]) == 2 and list(cache["search"])[-1][0] == "RPA"
