@@ -4,7 +4,7 @@
 
 Creates (or reuses, when it already holds N tickets) a database filled by fast core bulk inserts:
 tickets spread over 5 years with growth, Zipf-like department sizes, realistic statuses and delays.
-Targets: dashboard ≤ 500 ms (p50), CSV export of every ticket ≤ 10 s with flat memory.
+Targets: dashboard ≤ 500 ms (p95, issue 8), CSV export of every ticket ≤ 10 s with flat memory.
 """
 from __future__ import annotations
 
@@ -137,6 +137,12 @@ def timed_get(client, url: str) -> tuple[float, int, int]:
     return time.perf_counter() - t0, response.status_code, size
 
 
+def _p95(values: list[float]) -> float:
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
 def main() -> None:
     """Build or reuse the database, then print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -180,8 +186,9 @@ def main() -> None:
             cpu.append(time.process_time() - c0)
             assert status == 200, status
             times.append(seconds)
-        print(f"dashboard {label}: p50 {statistics.median(times) * 1000:.0f} ms wall (min {min(times) * 1000:.0f}, "
-              f"max {max(times) * 1000:.0f}), p50 {statistics.median(cpu) * 1000:.0f} ms CPU — target ≤ 500 ms")
+        print(f"dashboard {label}: p50 {statistics.median(times) * 1000:.0f} ms wall (p95 {_p95(times) * 1000:.0f}, "
+              f"min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}), p50 {statistics.median(cpu) * 1000:.0f} ms CPU "
+              f"(p95 {_p95(cpu) * 1000:.0f}) — target p95 ≤ 500 ms")
     for name, url_ in (("CSV", "/reports/export/tickets.csv?f=1"), ("CSV+内部メモ", "/reports/export/tickets.csv?f=1&include_internal=y")):
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         c0 = time.process_time()

@@ -29,6 +29,7 @@ __all__ = [
     "is_office_closure",
     "is_business_day",
     "business_day_ordinal",
+    "business_day_ordinals",
     "add_business_days",
     "business_days_between",
     "due_date",
@@ -123,6 +124,17 @@ def business_day_ordinal(d: date) -> int:
     """Return the number of business days in [EPOCH, d] (difference-friendly, cached per year)."""
     d = to_jst_date(d)
     return _year_offset(d.year) + _year_prefix(d.year)[d.timetuple().tm_yday - 1]
+
+
+def business_day_ordinals(first: date, last: date) -> list[int]:
+    """Return business_day_ordinal(d) for every date d from first to last (inclusive), in order."""
+    out: list[int] = []
+    for year in range(first.year, last.year + 1):
+        prefix, offset = _year_prefix(year), _year_offset(year)
+        lo = first.timetuple().tm_yday - 1 if year == first.year else 0
+        hi = last.timetuple().tm_yday if year == last.year else len(prefix)
+        out.extend(offset + n for n in prefix[lo:hi])
+    return out
 
 
 def _next_business_day(d: date) -> date:

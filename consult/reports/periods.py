@@ -52,6 +52,11 @@ class Period:
         """The weeks (Monday first) or months that the period touches, in order."""
         return make_buckets(self.start, self.end, self.unit)
 
+    def bucket_ranges(self) -> list[tuple[Bucket, datetime, datetime]]:
+        """Each bucket with the half-open naive-UTC range of its part inside the period."""
+        return [(b, jst_midnight_utc(max(b.start, self.start)), jst_midnight_utc(min(b.next_start, self.end + timedelta(days=1))))
+                for b in self.buckets()]
+
 
 @dataclass(frozen=True)
 class Bucket:

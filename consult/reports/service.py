@@ -25,7 +25,7 @@ def dashboard(period: Period, wareki: bool = False) -> dict:
     flow = queries.received_and_resolved(period)
     received = [flow["received"].get(b.key, 0) for b in buckets]
     resolved = [flow["resolved"].get(b.key, 0) for b in buckets]
-    backlog = queries.backlog(period, flow["received"])
+    backlog = queries.backlog(period, flow)
     unit_label = "週" if period.unit == "week" else "月"
 
     breakdown = queries.received_breakdown(period)

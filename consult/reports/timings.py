@@ -1,36 +1,35 @@
 """Time to first response and to resolution in business days: median, 90th percentile, share within SLA.
 
-Business days follow the office calendar (consult/businessdays.py), which SQL cannot know. So the
-database groups the tickets by (JST start date, JST end date) — with the counts and the SLA hits per
-pair — and Python turns each pair into business days with the cached ordinal function. The rows
-returned grow with the number of distinct date pairs (a few thousand a year), not with the tickets,
-are streamed in chunks (yield_per), and durations go into a Counter {days: tickets}.
+Business days follow the office calendar (consult/businessdays.py), which the database does not know,
+so the calendar is handed to SQL as a parameter: the business-day ordinal of every date the tickets can
+touch, as a lookup table indexed by day number (an int[] on PostgreSQL; fixed-width digits in a blob,
+read with substr(), on SQLite). The database then computes each ticket's business days itself and
+returns one row per distinct duration (a few dozen), not one per ticket or per date pair.
 Business days between two moments = business_day_ordinal(JST date of end) − ordinal(JST date of start),
 i.e. days d with start < d <= end (same-day answer = 0 days).
 """
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ARRAY, Date, Integer, LargeBinary, bindparam, case, cast, func, literal, select
+from sqlalchemy.sql import ColumnElement
 
-from consult.businessdays import business_day_ordinal
+from consult.businessdays import business_day_ordinal, business_day_ordinals
 from models import Ticket, db
 
 from .periods import JST_OFFSET, Period
 from .queries import jst_date
 
-CHUNK = 2000
-
-
-class _Ordinals(dict):
-    """Memo of business-day ordinals per JST date (a period touches a few hundred dates at most)."""
-
-    def __missing__(self, d: date) -> int:
-        value = self[d] = business_day_ordinal(d)
-        return value
+#: (unix time + this) // 86400 is the proleptic ordinal (date.toordinal()) of the JST date of a moment; the
+#: numerator stays positive for any date after year 1, so integer division is floor division.
+_JST_ORDINAL_SHIFT = date(1970, 1, 1).toordinal() * 86400 + 9 * 3600
+#: unixepoch() is SQLite ≥ 3.38; strftime('%s') gives the same (slower) on older libraries.
+_HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def percentile(hist: Counter, p: float) -> int | None:
@@ -47,30 +46,77 @@ def percentile(hist: Counter, p: float) -> int | None:
     return None  # pragma: no cover
 
 
-def _as_date(value) -> date:
-    """SQLite returns 'YYYY-MM-DD' text for date(), PostgreSQL a date."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
+@lru_cache(maxsize=16)
+def _ordinals(first: date, last: date) -> tuple[int, ...]:
+    """Business-day ordinals of the dates first … last, relative to first (so ≥ 0 and ascending)."""
+    table = business_day_ordinals(first, last)
+    return tuple(n - table[0] for n in table)
+
+
+@lru_cache(maxsize=16)
+def _ordinal_blob(first: date, last: date) -> tuple[bytes, int]:
+    """The ordinals as fixed-width decimal digits in one blob, and the width (SQLite's lookup table)."""
+    table = _ordinals(first, last)
+    width = len(str(table[-1]))
+    return b"".join(b"%0*d" % (width, n) for n in table), width
+
+
+def _day_index(column, first: date, dialect: str) -> ColumnElement:
+    """Days from `first` to the JST date of a naive-UTC column (0 for `first` itself)."""
+    if dialect == "sqlite":
+        seconds = func.unixepoch(column, type_=Integer) if _HAS_UNIXEPOCH else cast(func.strftime("%s", column), Integer)
+        return (seconds + _JST_ORDINAL_SHIFT) // 86400 - first.toordinal()
+    return cast(column + timedelta(hours=9), Date) - literal(first, Date)
+
+
+def _ordinal_of(first: date, last: date, dialect: str):
+    """A function column → SQL business-day ordinal (relative to `first`) of the column's JST date."""
+    if dialect == "sqlite":
+        blob, width = _ordinal_blob(first, last)
+        table = bindparam("bd_table", blob, type_=LargeBinary)
+        return lambda column: cast(func.substr(table, _day_index(column, first, dialect) * width + 1, width), Integer)
+    # In a scalar subquery (an InitPlan) the parameter is cast to int[] once per query: as a plain cast, a generic
+    # plan of the prepared statement (psycopg prepares after 5 runs) would cast the whole array for every row.
+    table = select(cast(bindparam("bd_table", list(_ordinals(first, last)), type_=ARRAY(Integer)), ARRAY(Integer))).scalar_subquery()
+    return lambda column: table[_day_index(column, first, dialect) + 1]  # PostgreSQL arrays start at 1
+
+
+def _calendar_span(start_col, end_col, period: Period) -> tuple[date, date]:
+    """First and last JST dates that the lookup table must cover: every start date, and the end dates in the period.
+
+    From the extremes of the two columns (four index lookups), so that a period reaching beyond the data
+    (say into next year) does not make the office calendar of years without tickets be computed."""
+    bounds = [select(agg(col)).scalar_subquery() for col in (start_col, end_col) for agg in (func.min, func.max)]
+    first_start, last_start, first_end, last_end = db.session.execute(select(*bounds)).one()
+    if first_start is None or first_end is None:
+        return period.start, period.start
+    end_from = max(period.start, _jst_date(first_end))
+    end_to = min(period.end, _jst_date(last_end))
+    return min(_jst_date(first_start), end_from), max(_jst_date(last_start), end_to)
+
+
+def _jst_date(value: datetime) -> date:
+    """JST calendar date of a naive-UTC datetime."""
+    return (value + JST_OFFSET).date()
 
 
 def _measure(start_col, end_col, due_col, period: Period) -> dict:
-    """Group tickets whose end falls in the period by (JST start date, JST end date); summarise in business days."""
+    """Tickets whose end falls in the period, counted per business-day duration in SQL; summarised here."""
     dialect = db.engine.dialect.name
-    start_day, end_day = jst_date(start_col, dialect), jst_date(end_col, dialect)
+    ordinal = _ordinal_of(*_calendar_span(start_col, end_col, period), dialect)
+    days = (ordinal(end_col) - ordinal(start_col)).label("days")
     stmt = (
         select(
-            start_day, end_day, func.count(),
-            func.count(due_col), func.coalesce(func.sum(case((end_day <= due_col, 1), else_=0)), 0),
+            days, func.count(),
+            func.count(due_col), func.coalesce(func.sum(case((jst_date(end_col, dialect) <= due_col, 1), else_=0)), 0),
         )
         .where(end_col >= period.utc_start, end_col < period.utc_end, start_col.is_not(None))
-        .group_by(start_day, end_day)
-        .execution_options(yield_per=CHUNK)
+        .group_by(days)
     )
-    ordinals = _Ordinals()
     hist: Counter = Counter()
     with_due = met = 0
-    for start, end, n, n_due, n_met in db.session.execute(stmt):
-        days = ordinals[_as_date(end)] - ordinals[_as_date(start)]
-        hist[max(days, 0)] += n
+    for n_days, n, n_due, n_met in db.session.execute(stmt):
+        hist[max(int(n_days), 0)] += n
         with_due += n_due
         met += int(n_met)
     return {
