@@ -213,9 +213,11 @@ def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, 
 def queue_page(params: Mapping, page, per_page: int = PER_PAGE) -> tuple[Page, dict[str, int]]:
     """The queue's page `page` and its per-status counts.
 
-    With a keyword, a single pass (`_single_scan`); otherwise the counts come from a GROUP BY and the page from an
-    index in queue order — both narrow and quick without a keyword."""
-    if params.get("q"):
+    With a keyword on PostgreSQL, a single pass (`_single_scan`): each pass there is a scan of the tickets. Otherwise
+    the counts come from a GROUP BY and the page from an index in queue order — narrow and quick without a keyword,
+    and on SQLite with one, where the keyword index answers each pass in a few ms and its window functions cost
+    more than the second pass (measured at 100k tickets: 84 against 73 ms)."""
+    if params.get("q") and db.session.get_bind().dialect.name == "postgresql":
         found = _single_scan(params, page, per_page)
         if found is not None:
             return found

@@ -8,7 +8,16 @@ from sqlalchemy import make_url, select, text
 from werkzeug.datastructures import MultiDict
 
 from consult.desk import search_sql
-from consult.desk.queries import SORTS, paginate, parse_filters, queue_page, queue_select, queue_total, status_counts
+from consult.desk.queries import (
+    SORTS,
+    _single_scan,
+    paginate,
+    parse_filters,
+    queue_page,
+    queue_select,
+    queue_total,
+    status_counts,
+)
 from consult.desk.sla import today_jst
 from models import Ticket, db, utcnow
 from tests import factories
@@ -191,20 +200,24 @@ def _two_pass(params, page, per_page):
 @pytest.mark.parametrize("sort", sorted(SORTS))
 @pytest.mark.parametrize("status", ["", "open", "new", "closed", "withdrawn,resolved"])
 def test_single_pass_equals_two_passes(app, many, sort, status):
-    """Keyword pages from one pass with window functions: same rows, order, page count and counts."""
+    """Keyword pages from one pass with window functions: same rows, order, page count and counts as two."""
     args = MultiDict({"f": "1", "q": "集計", "sort": sort, "status": status})
     params = parse_filters(args)
     params["today"] = today_jst()
     expected_pages = _two_pass(params, 1, 2)[2]
     for page in range(1, expected_pages + 1):
-        result, counts = queue_page(params, page, per_page=2)
+        found = _single_scan(params, page, 2)  # PostgreSQL's path, tested on both databases
+        assert found is not None or _two_pass(params, page, 2)[0] == []
+        result, counts = found or queue_page(params, page, per_page=2)
         assert ([t.number for t in result.items], result.page, result.pages, result.total, counts) == \
             _two_pass(params, page, 2)
     assert sum(counts.values()) == len(many)
 
 
 def test_single_pass_is_one_statement_for_the_counts_and_the_ids(app, many, count_queries):
-    """The keyword page reads the matching tickets once (plus the load of the page's rows by id)."""
+    """On PostgreSQL the keyword page reads the matching tickets once (plus the load of the page's rows by id)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the single pass is PostgreSQL's (SQLite's keyword index makes two passes cheaper)")
     params = parse_filters(MultiDict({"f": "1", "q": "集計", "sort": "created"}))
     queue_page(params, 2, per_page=3)  # once per engine: is the SQLite keyword index there?
     with count_queries() as counter:
