@@ -67,9 +67,9 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-# The queue's keyword index on SQLite (consult/desk/search_sql.py): an FTS5 table and its shadow tables, made by
-# their own migrations, not model metadata. Autogenerate must neither drop nor recreate them.
-KEYWORD_INDEX_PREFIXES = ("tickets_chars", "tickets_fts")
+# The queue's keyword index (consult/desk/search_sql.py): an FTS5 table and its shadow tables on SQLite, a side
+# table on PostgreSQL, made by their own migrations, not model metadata. Autogenerate must leave them alone.
+KEYWORD_INDEX_PREFIXES = ("tickets_chars", "tickets_fts", "ticket_keywords")
 
 
 def include_name(name, type_, parent_names):

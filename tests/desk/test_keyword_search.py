@@ -234,3 +234,42 @@ def test_single_pass_falls_back_past_the_end_and_on_empty_statuses(app, many):
     params = parse_filters(MultiDict({"status": "waiting", "q": "押印"}))
     result, counts = queue_page(params, 1)
     assert (result.items, result.total, counts["new"]) == ([], 0, 1)
+
+
+def _postgresql_only(app):
+    """Skip unless the test database is PostgreSQL (which has the side table with the character index)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+
+
+def test_postgresql_uses_the_character_index_and_likes_only_longer_words(app, tickets):
+    """Every word's characters go to the GIN index; LIKE only re-checks words of two or more characters."""
+    _postgresql_only(app)
+
+    def sql(q):
+        return str(queue_select(parse_filters({"f": "1", "q": q})).compile(dialect=db.engine.dialect))
+
+    assert "string_to_array(ticket_keywords.body, NULL) @>" in sql("紙")
+    assert "LIKE" not in sql("紙") and "ILIKE" not in sql("紙 押印")
+    assert sql("紙 押印").count("LIKE") == 1
+
+
+def test_postgresql_side_table_follows_updates_and_deletes(app, tickets):
+    """The trigger keeps the lower-cased text in step with the ticket; a deleted ticket leaves no row behind."""
+    _postgresql_only(app)
+    tickets["excel"].title = "ＡＩで勤怠の突合"
+    db.session.delete(tickets["quote"])
+    db.session.commit()
+    body = db.session.scalar(text("SELECT body FROM ticket_keywords WHERE ticket_id = :id"), {"id": tickets["excel"].id})
+    assert body.split("\n")[1] == "ａｉで勤怠の突合"
+    assert _numbers("ａｉ") == _numbers("突合") == {tickets["excel"].number}
+    assert db.session.scalar(text("SELECT count(*) FROM ticket_keywords")) == len(tickets) - 1
+
+
+def test_postgresql_without_side_table_falls_back_to_ilike(app, tickets, monkeypatch):
+    """A database not yet migrated still searches, with ILIKE/LIKE over the ticket rows."""
+    _postgresql_only(app)
+    monkeypatch.setitem(search_sql._PG_PRESENT, db.engine, False)
+    assert "ticket_keywords" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
+    assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
+    assert _numbers("ｅｃｏｌｅ") == set() and _numbers("école") == {tickets["wide"].number}
