@@ -116,21 +116,23 @@ def test_word_at_the_end_of_a_column(app, tickets):
     assert _numbers("紙") == {tickets["stamp"].number, tickets["wide"].number}
 
 
-def _sqlite_only(app):
-    """Skip unless the test database is SQLite (which has the FTS5 character index)."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite FTS5 only")
+def _only(dialect: str) -> None:
+    """Skip unless the test database is `dialect` (each has its own keyword index)."""
+    if db.engine.dialect.name != dialect:
+        pytest.skip(f"{dialect} only")
+
+
+def _sql(q: str) -> str:
+    """The queue's SQL for keyword `q`, as the test database's dialect renders it."""
+    return str(queue_select(parse_filters({"f": "1", "q": q})).compile(dialect=db.engine.dialect))
 
 
 def test_sqlite_uses_the_index_for_words_of_any_length(app, tickets):
     """One, two and many characters all go through MATCH, with no LIKE re-check of the ticket rows."""
-    _sqlite_only(app)
-
-    def sql(q):
-        return str(queue_select(parse_filters({"f": "1", "q": q})).compile())
+    _only("sqlite")
 
     for q in ("紙", "押印 紙", "会議録の作成", "100%"):
-        assert "MATCH" in sql(q) and "LIKE" not in sql(q)
+        assert "MATCH" in _sql(q) and "LIKE" not in _sql(q)
 
 
 def test_sqlite_match_expression_cannot_carry_fts_syntax(app):
@@ -142,7 +144,7 @@ def test_sqlite_match_expression_cannot_carry_fts_syntax(app):
 
 def test_sqlite_index_stays_consistent_after_update_and_delete(app, tickets):
     """Rows updated or deleted in tickets are re-spelled or leave the index (the triggers)."""
-    _sqlite_only(app)
+    _only("sqlite")
     tickets["excel"].title = "勤怠の突合"
     db.session.delete(tickets["quote"])
     db.session.commit()
@@ -153,7 +155,7 @@ def test_sqlite_index_stays_consistent_after_update_and_delete(app, tickets):
 
 def test_sqlite_connection_without_the_function_cannot_write_tickets(app, tickets, database_url):
     """A bare sqlite3 connection (no consult_chars) reads tickets but fails loudly on a write: no stale index."""
-    _sqlite_only(app)
+    _only("sqlite")
     path = make_url(database_url).database
     bare = sqlite3.connect(path)
     try:
@@ -166,7 +168,7 @@ def test_sqlite_connection_without_the_function_cannot_write_tickets(app, ticket
 
 def test_sqlite_without_index_falls_back_to_like(app, tickets, monkeypatch):
     """A database migrated before the index still searches, with LIKE (case-insensitive for ASCII only)."""
-    _sqlite_only(app)
+    _only("sqlite")
     monkeypatch.setitem(search_sql._FTS_PRESENT, db.engine, False)
     assert "MATCH" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
     assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
@@ -236,27 +238,18 @@ def test_single_pass_falls_back_past_the_end_and_on_empty_statuses(app, many):
     assert (result.items, result.total, counts["new"]) == ([], 0, 1)
 
 
-def _postgresql_only(app):
-    """Skip unless the test database is PostgreSQL (which has the side table with the character index)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
-
-
 def test_postgresql_uses_the_character_index_and_likes_only_longer_words(app, tickets):
     """Every word's characters go to the GIN index; LIKE only re-checks words of two or more characters."""
-    _postgresql_only(app)
+    _only("postgresql")
 
-    def sql(q):
-        return str(queue_select(parse_filters({"f": "1", "q": q})).compile(dialect=db.engine.dialect))
-
-    assert "string_to_array(ticket_keywords.body, NULL) @>" in sql("紙")
-    assert "LIKE" not in sql("紙") and "ILIKE" not in sql("紙 押印")
-    assert sql("紙 押印").count("LIKE") == 1
+    assert "string_to_array(ticket_keywords.body, NULL) @>" in _sql("紙")
+    assert "LIKE" not in _sql("紙") and "ILIKE" not in _sql("紙 押印")
+    assert _sql("紙 押印").count("LIKE") == 1
 
 
 def test_postgresql_side_table_follows_updates_and_deletes(app, tickets):
     """The trigger keeps the lower-cased text in step with the ticket; a deleted ticket leaves no row behind."""
-    _postgresql_only(app)
+    _only("postgresql")
     tickets["excel"].title = "ＡＩで勤怠の突合"
     db.session.delete(tickets["quote"])
     db.session.commit()
@@ -268,7 +261,7 @@ def test_postgresql_side_table_follows_updates_and_deletes(app, tickets):
 
 def test_postgresql_without_side_table_falls_back_to_ilike(app, tickets, monkeypatch):
     """A database not yet migrated still searches, with ILIKE/LIKE over the ticket rows."""
-    _postgresql_only(app)
+    _only("postgresql")
     monkeypatch.setitem(search_sql._PG_PRESENT, db.engine, False)
     assert "ticket_keywords" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
     assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
