@@ -10,7 +10,7 @@ from sqlalchemy import Select, case, func, or_, select
 from consult.errors import NotFound
 from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, Ticket, db
 
-from .search_sql import keyword_conditions
+from .search_sql import SIDE, keyword_conditions, side_available, side_conditions
 from .sla import overdue_clause, today_jst
 
 SORTS = {
@@ -99,30 +99,30 @@ def _conditions(params: Mapping, with_status: bool = True) -> list:
         conds.append(Ticket.priority == params["priority"])
     if params.get("personal") is not None:
         conds.append(Ticket.contains_personal_info.is_(bool(params["personal"])))
-    conds += keyword_conditions(db.session, (params.get("q") or "").split()[:10])
+    conds += keyword_conditions(db.session, _keywords(params))
     return conds
 
 
-def priority_rank():
+def priority_rank(t=Ticket):
     """SQL expression ranking priorities: 至急 0 … 低 3."""
-    return case(_PRIORITY_RANK, value=Ticket.priority, else_=9)
+    return case(_PRIORITY_RANK, value=t.priority, else_=9)
 
 
-def _order(sort: str, today) -> list:
-    """ORDER BY for a sort key; every order ends with the id so pages are stable."""
+def _order(sort: str, today, t=Ticket) -> list:
+    """ORDER BY for a sort key; every order ends with the id so pages are stable (`t` as in overdue_clause)."""
     if sort == "created":
-        return [Ticket.created_at.desc(), Ticket.id.desc()]
+        return [t.created_at.desc(), t.id.desc()]
     if sort == "created_asc":
-        return [Ticket.created_at.asc(), Ticket.id.asc()]
+        return [t.created_at.asc(), t.id.asc()]
     if sort == "updated":
-        return [Ticket.updated_at.desc(), Ticket.id.desc()]
+        return [t.updated_at.desc(), t.id.desc()]
     if sort == "due":
-        return [Ticket.resolution_due.is_(None), Ticket.resolution_due.asc(), Ticket.id.asc()]
+        return [t.resolution_due.is_(None), t.resolution_due.asc(), t.id.asc()]
     if sort == "priority":
-        return [priority_rank(), Ticket.created_at.asc(), Ticket.id.asc()]
+        return [priority_rank(t), t.created_at.asc(), t.id.asc()]
     # "action": new first, then overdue, then by due date, then the oldest first
-    needs = case((Ticket.status == "new", 0), (overdue_clause(today), 1), else_=2)
-    return [needs, Ticket.resolution_due.is_(None), Ticket.resolution_due.asc(), Ticket.created_at.asc(), Ticket.id.asc()]
+    needs = case((t.status == "new", 0), (overdue_clause(today, t), 1), else_=2)
+    return [needs, t.resolution_due.is_(None), t.resolution_due.asc(), t.created_at.asc(), t.id.asc()]
 
 
 def queue_select(params: Mapping) -> Select:
@@ -192,10 +192,14 @@ def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, 
     number the rows in queue order while the rows are read once, instead of once for the counts and again for the
     page. None when the page asked for is empty (past the end, or no ticket in the chosen statuses), so that the
     caller's two-pass path can clamp the page number with the counts."""
-    counts_cols = [func.count().filter(Ticket.status == code).over().label(f"n_{code}") for code in STATUS_LABELS]
-    order = _order(params.get("sort") or "action", params.get("today") or today_jst())
-    scan = select(Ticket.id, Ticket.status, func.row_number().over(order_by=order).label("position"), *counts_cols
-                  ).where(*_conditions(params, with_status=False)).subquery()
+    if _keyword_only(params):  # the search box alone: the side table has the status and the sort keys
+        t, where = SIDE, side_conditions(_keywords(params))
+    else:
+        t, where = Ticket, _conditions(params, with_status=False)
+    counts_cols = [func.count().filter(t.status == code).over().label(f"n_{code}") for code in STATUS_LABELS]
+    order = _order(params.get("sort") or "action", params.get("today") or today_jst(), t)
+    scan = select(t.id.label("id"), t.status.label("status"), func.row_number().over(order_by=order).label("position"),
+                  *counts_cols).where(*where).subquery()
     stmt = select(scan).order_by(scan.c.position)
     if params.get("status"):
         stmt = stmt.where(scan.c.status.in_(params["status"]))
@@ -208,6 +212,21 @@ def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, 
     page_obj = Page(items=_tickets_by_id([r.id for r in rows]), page=number,
                     pages=max(1, math.ceil(total / per_page)), total=total, per_page=per_page)
     return page_obj, counts
+
+
+# Filters that need the ticket rows themselves; without them a keyword queue is answered from the side table.
+_ROW_FILTERS = ("category", "department", "handler", "unassigned", "overdue", "urgency", "priority")
+
+
+def _keyword_only(params: Mapping) -> bool:
+    """Whether the queue filters by keyword (status and sort aside) only, and the PostgreSQL side table is there."""
+    return (not any(params.get(name) for name in _ROW_FILTERS) and params.get("personal") is None
+            and side_available(db.session))
+
+
+def _keywords(params: Mapping) -> list[str]:
+    """The words of the keyword filter (at most ten)."""
+    return (params.get("q") or "").split()[:10]
 
 
 def queue_page(params: Mapping, page, per_page: int = PER_PAGE) -> tuple[Page, dict[str, int]]:

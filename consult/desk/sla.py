@@ -30,13 +30,14 @@ def is_overdue(ticket, today: date | None = None) -> bool:
     return bool(ticket.resolution_due and today > ticket.resolution_due)
 
 
-def overdue_clause(today: date | None = None):
-    """SQL condition matching exactly the tickets for which `is_overdue` is true."""
+def overdue_clause(today: date | None = None, t=Ticket):
+    """SQL condition matching exactly the tickets for which `is_overdue` is true (`t`: Ticket, or an object with the
+    same column attributes, such as the keyword side table's)."""
     today = today or today_jst()
     return and_(
-        Ticket.status.in_(OPEN_STATUSES),
+        t.status.in_(OPEN_STATUSES),
         or_(
-            and_(Ticket.first_response_at.is_(None), Ticket.first_response_due < today),
-            Ticket.resolution_due < today,
+            and_(t.first_response_at.is_(None), t.first_response_due < today),
+            t.resolution_due < today,
         ),
     )

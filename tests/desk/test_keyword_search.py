@@ -201,9 +201,11 @@ def _two_pass(params, page, per_page):
 
 @pytest.mark.parametrize("sort", sorted(SORTS))
 @pytest.mark.parametrize("status", ["", "open", "new", "closed", "withdrawn,resolved"])
-def test_single_pass_equals_two_passes(app, many, sort, status):
-    """Keyword pages from one pass with window functions: same rows, order, page count and counts as two."""
-    args = MultiDict({"f": "1", "q": "集計", "sort": sort, "status": status})
+@pytest.mark.parametrize("unassigned", ["", "1"])
+def test_single_pass_equals_two_passes(app, many, sort, status, unassigned):
+    """Keyword pages from one pass with window functions: same rows, order, page count and counts as two — from the
+    PostgreSQL side table alone for the search box (no row filter), joined with the tickets otherwise."""
+    args = MultiDict({"f": "1", "q": "集計", "sort": sort, "status": status, "unassigned": unassigned})
     params = parse_filters(args)
     params["today"] = today_jst()
     expected_pages = _two_pass(params, 1, 2)[2]
@@ -266,3 +268,33 @@ def test_postgresql_without_side_table_falls_back_to_ilike(app, tickets, monkeyp
     assert "ticket_keywords" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
     assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
     assert _numbers("ｅｃｏｌｅ") == set() and _numbers("école") == {tickets["wide"].number}
+
+
+def test_postgresql_keyword_only_queue_reads_the_side_table_alone(app, many, count_queries):
+    """The search box alone is answered from ticket_keywords (status and sort keys kept there); a row filter joins."""
+    _only("postgresql")
+    params = parse_filters(MultiDict({"f": "1", "q": "集計", "sort": "due"}))
+    queue_page(params, 1)  # once per engine: is the side table there?
+    with count_queries() as counter:
+        queue_page(params, 1)
+    assert "FROM ticket_keywords" in counter.statements[0] and "FROM tickets" not in counter.statements[0]
+    params = parse_filters(MultiDict({"f": "1", "q": "集計", "unassigned": "1"}))
+    with count_queries() as counter:
+        queue_page(params, 1)
+    assert "FROM tickets" in counter.statements[0]
+
+
+def test_postgresql_side_table_follows_status_priority_and_dates(app, many):
+    """Changes of the status, the priority or the dates reach the side table (the trigger fires on them too)."""
+    _only("postgresql")
+    ticket = many[0]
+    ticket.status, ticket.priority = "waiting", "low"
+    ticket.resolution_due = None
+    ticket.first_response_at = utcnow()
+    db.session.commit()
+    row = db.session.execute(text("SELECT status, priority, resolution_due, first_response_at, updated_at "
+                                  "FROM ticket_keywords WHERE ticket_id = :id"), {"id": ticket.id}).one()
+    assert row == (ticket.status, ticket.priority, None, ticket.first_response_at, ticket.updated_at)
+    params = parse_filters(MultiDict({"status": "waiting", "q": "集計0"}))
+    result, counts = queue_page(params, 1)
+    assert [t.number for t in result.items] == [ticket.number] and counts["new"] == 0
