@@ -130,20 +130,26 @@ def uninstall(connection) -> None:
         connection.execute(text("DROP FUNCTION IF EXISTS consult_ticket_keywords()"))
 
 
-_PG_PRESENT: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
+# Whether the database has its dialect's keyword index (a database migrated before it falls back to LIKE).
+_PROBES = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets_chars'",
+    "postgresql": "SELECT 1 WHERE to_regclass('ticket_keywords') IS NOT NULL",
+}
+_PRESENT: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
 
 
-def _has_pg_table(session) -> bool:
-    """Whether the PostgreSQL database has the keyword table (checked once per engine)."""
+def _has_index(session) -> bool:
+    """Whether this database has its keyword index (checked once per engine)."""
     engine = session.get_bind()
-    if engine not in _PG_PRESENT:
-        _PG_PRESENT[engine] = session.scalar(text("SELECT to_regclass('ticket_keywords') IS NOT NULL"))
-    return _PG_PRESENT[engine]
+    if engine not in _PRESENT:
+        probe = _PROBES.get(engine.dialect.name)
+        _PRESENT[engine] = probe is not None and session.execute(text(probe)).first() is not None
+    return _PRESENT[engine]
 
 
 def side_available(session) -> bool:
     """Whether the keyword-only queue can be answered from the PostgreSQL side table."""
-    return session.get_bind().dialect.name == "postgresql" and _has_pg_table(session)
+    return session.get_bind().dialect.name == "postgresql" and _has_index(session)
 
 
 def side_conditions(terms: list[str]) -> list:
@@ -158,19 +164,6 @@ def side_conditions(terms: list[str]) -> list:
 def _chars(value):
     """SQL: the characters of a text as an array — the indexed expression, written exactly as in the index."""
     return func.string_to_array(value, null())
-
-
-_FTS_PRESENT: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
-
-
-def _has_fts(session) -> bool:
-    """Whether the SQLite database has the keyword index (checked once per engine)."""
-    engine = session.get_bind()
-    if engine not in _FTS_PRESENT:
-        found = session.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-                                {"name": FTS_TABLE}).first()
-        _FTS_PRESENT[engine] = found is not None
-    return _FTS_PRESENT[engine]
 
 
 def _like(term: str) -> str:
@@ -197,7 +190,7 @@ def keyword_conditions(session, terms: list[str]) -> list:
         return []
     dialect = session.get_bind().dialect.name
     columns = (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)
-    if dialect == "postgresql" and _has_pg_table(session):
+    if side_available(session):
         # Tickets with every character of the words (the GIN index), then each word of two or more characters
         # looked for in those tickets' lower-cased text (one character: the index answer is exact). Words are
         # lower-cased by the same lower() as the texts.
@@ -207,7 +200,7 @@ def keyword_conditions(session, terms: list[str]) -> list:
         # lower-cases every row it reads, and a word without any (紙, 集計) means the same with LIKE.
         return [or_(*((col.ilike if _cased(term) else col.like)(_like(term), escape="\\") for col in columns))
                 for term in terms]
-    if dialect == "sqlite" and _has_fts(session):
+    if dialect == "sqlite" and _has_index(session):
         candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
             literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))
         return [Ticket.id.in_(candidates)]
