@@ -41,7 +41,7 @@ def find_orphans(min_age_hours: float = 24.0) -> list[Orphan]:
             continue  # not ours: leave whatever an operator put there
         stat = path.stat()
         age = (now - stat.st_mtime) / 3600
-        if path.name.removesuffix(".part") in known and path.suffix != ".part":
+        if path.name in known:  # a recorded file (a .part leftover never is)
             continue
         if age >= min_age_hours:
             orphans.append(Orphan(path=path, size=stat.st_size, age_hours=age))

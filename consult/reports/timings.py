@@ -19,7 +19,7 @@ from functools import lru_cache
 from sqlalchemy import ARRAY, Date, Integer, LargeBinary, bindparam, case, cast, func, literal, select
 from sqlalchemy.sql import ColumnElement
 
-from consult.businessdays import business_day_ordinal, business_day_ordinals
+from consult.businessdays import business_day_ordinal, business_day_ordinals, to_jst_date
 from models import Ticket, db
 
 from .periods import JST_OFFSET, Period
@@ -90,14 +90,9 @@ def _calendar_span(start_col, end_col, period: Period) -> tuple[date, date]:
     first_start, last_start, first_end, last_end = db.session.execute(select(*bounds)).one()
     if first_start is None or first_end is None:
         return period.start, period.start
-    end_from = max(period.start, _jst_date(first_end))
-    end_to = min(period.end, _jst_date(last_end))
-    return min(_jst_date(first_start), end_from), max(_jst_date(last_start), end_to)
-
-
-def _jst_date(value: datetime) -> date:
-    """JST calendar date of a naive-UTC datetime."""
-    return (value + JST_OFFSET).date()
+    end_from = max(period.start, to_jst_date(first_end))
+    end_to = min(period.end, to_jst_date(last_end))
+    return min(to_jst_date(first_start), end_from), max(to_jst_date(last_start), end_to)
 
 
 def _measure(start_col, end_col, due_col, period: Period) -> dict:
