@@ -17,15 +17,13 @@ The DDL lives here, not in the models, because none of it is expressible as SQLA
 called by tests/conftest.py (whose schema comes from create_all); the Alembic migrations keep their own frozen copies.
 Both databases answer the same question: every word must appear in one of the four columns, case-insensitively
 (as lower() folds case: ÉCOLE and école, ＡＢＣ and ａｂｃ).
-Without the index (a database not yet migrated) the filter falls back to LIKE."""
-import weakref
+Every database has its index: the migrations create it (and fill it from the existing tickets)."""
 from types import SimpleNamespace
 
 from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -34,7 +32,6 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
-    or_,
     select,
     text,
 )
@@ -130,26 +127,10 @@ def uninstall(connection) -> None:
         connection.execute(text("DROP FUNCTION IF EXISTS consult_ticket_keywords()"))
 
 
-# Whether the database has its dialect's keyword index (a database migrated before it falls back to LIKE).
-_PROBES = {
-    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets_chars'",
-    "postgresql": "SELECT 1 WHERE to_regclass('ticket_keywords') IS NOT NULL",
-}
-_PRESENT: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
-
-
-def _has_index(session) -> bool:
-    """Whether this database has its keyword index (checked once per engine)."""
-    engine = session.get_bind()
-    if engine not in _PRESENT:
-        probe = _PROBES.get(engine.dialect.name)
-        _PRESENT[engine] = probe is not None and session.execute(text(probe)).first() is not None
-    return _PRESENT[engine]
-
-
 def side_available(session) -> bool:
-    """Whether the keyword-only queue can be answered from the PostgreSQL side table."""
-    return session.get_bind().dialect.name == "postgresql" and _has_index(session)
+    """Whether the keyword-only queue can be answered from the PostgreSQL side table (every migrated PostgreSQL
+    database has it)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def side_conditions(terms: list[str]) -> list:
@@ -172,11 +153,6 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _cased(term: str) -> bool:
-    """Whether `term` has letters with case (Excel, ＡＢＣ, É), for which case-insensitive matching differs."""
-    return term.lower() != term or term.upper() != term
-
-
 def match_expression(terms: list[str]) -> str:
     """The FTS5 query for `terms`: one phrase of character tokens per word, all required (implicit AND).
 
@@ -188,20 +164,11 @@ def keyword_conditions(session, terms: list[str]) -> list:
     """WHERE conditions requiring every word of `terms` to appear in number/title/purpose/problem."""
     if not terms:
         return []
-    dialect = session.get_bind().dialect.name
-    columns = (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)
     if side_available(session):
         # Tickets with every character of the words (the GIN index), then each word of two or more characters
         # looked for in those tickets' lower-cased text (one character: the index answer is exact). Words are
         # lower-cased by the same lower() as the texts.
         return [Ticket.id.in_(select(_KEYWORDS.c.ticket_id).where(*side_conditions(terms)))]
-    if dialect == "postgresql":
-        # Without the table (not yet migrated): per column, ILIKE only for words with cased letters — ILIKE
-        # lower-cases every row it reads, and a word without any (紙, 集計) means the same with LIKE.
-        return [or_(*((col.ilike if _cased(term) else col.like)(_like(term), escape="\\") for col in columns))
-                for term in terms]
-    if dialect == "sqlite" and _has_index(session):
-        candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
-            literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))
-        return [Ticket.id.in_(candidates)]
-    return [or_(*(col.like(_like(term), escape="\\") for col in columns)) for term in terms]
+    candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
+        literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))
+    return [Ticket.id.in_(candidates)]
