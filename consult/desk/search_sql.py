@@ -13,11 +13,10 @@ ILIKE over every wide ticket row (110–270 ms at 100k tickets). pg_trgm cannot 
 a GIN index of character pairs was tried and dropped: arrays of pairs made the side table too wide to fetch, and
 as an expression index the planner could evaluate it on every row.
 
-The DDL lives here, not in the models, because none of it is expressible as SQLAlchemy metadata: `install()` is
-called by tests/conftest.py (whose schema comes from create_all); the Alembic migrations keep their own frozen copies.
+The DDL lives in the Alembic migrations only (none of it is expressible as SQLAlchemy metadata): every database has
+its index, and this module only queries it.
 Both databases answer the same question: every word must appear in one of the four columns, case-insensitively
-(as lower() folds case: ÉCOLE and école, ＡＢＣ and ａｂｃ).
-Every database has its index: the migrations create it (and fill it from the existing tickets)."""
+(as lower() folds case: ÉCOLE and école, ＡＢＣ and ａｂｃ)."""
 from types import SimpleNamespace
 
 from sqlalchemy import (
@@ -40,65 +39,6 @@ from models import Ticket
 from models.sqlite import spell_chars
 
 FTS_TABLE = "tickets_chars"
-FTS_SOURCE = "tickets_chars_source"
-FTS_TRIGGERS = ("tickets_chars_ai", "tickets_chars_ad", "tickets_chars_au")
-
-# Constant DDL (no interpolation). The view spells the columns for FTS5's 'rebuild' and 'integrity-check'; the
-# triggers spell old and new values themselves (an external-content table indexes what it is given).
-_SQLITE_DDL = [
-    "CREATE VIEW IF NOT EXISTS tickets_chars_source AS SELECT id, consult_chars(number) AS number, "
-    "consult_chars(title) AS title, consult_chars(purpose) AS purpose, consult_chars(problem) AS problem FROM tickets",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_chars USING fts5(number, title, purpose, problem, "
-    "content='tickets_chars_source', content_rowid='id', tokenize='ascii', columnsize=0)",
-    "CREATE TRIGGER IF NOT EXISTS tickets_chars_ai AFTER INSERT ON tickets BEGIN "
-    "INSERT INTO tickets_chars(rowid, number, title, purpose, problem) VALUES (new.id, consult_chars(new.number), "
-    "consult_chars(new.title), consult_chars(new.purpose), consult_chars(new.problem)); END",
-    "CREATE TRIGGER IF NOT EXISTS tickets_chars_ad AFTER DELETE ON tickets BEGIN "
-    "INSERT INTO tickets_chars(tickets_chars, rowid, number, title, purpose, problem) VALUES ('delete', old.id, "
-    "consult_chars(old.number), consult_chars(old.title), consult_chars(old.purpose), consult_chars(old.problem)); END",
-    "CREATE TRIGGER IF NOT EXISTS tickets_chars_au AFTER UPDATE OF id, number, title, purpose, problem ON tickets "
-    "BEGIN INSERT INTO tickets_chars(tickets_chars, rowid, number, title, purpose, problem) VALUES ('delete', old.id, "
-    "consult_chars(old.number), consult_chars(old.title), consult_chars(old.purpose), consult_chars(old.problem)); "
-    "INSERT INTO tickets_chars(rowid, number, title, purpose, problem) VALUES (new.id, consult_chars(new.number), "
-    "consult_chars(new.title), consult_chars(new.purpose), consult_chars(new.problem)); END",
-    "INSERT INTO tickets_chars(tickets_chars) VALUES ('rebuild')",
-]
-
-
-# PostgreSQL, constant DDL as well. The text joins the columns with a line feed, which no word contains (words are
-# split on white space), so no word can match across two columns. The table also carries the ticket's status and the
-# queue's sort keys, so that a keyword-only queue (the search box, with a status tab and a sort) is answered from it
-# alone, without joining ~18,000 wide ticket rows for a common word.
-_PG_DDL = [
-    "CREATE TABLE IF NOT EXISTS ticket_keywords (ticket_id integer PRIMARY KEY "
-    "REFERENCES tickets (id) ON DELETE CASCADE, body text NOT NULL)",
-    "ALTER TABLE ticket_keywords ADD COLUMN IF NOT EXISTS status varchar(16), "
-    "ADD COLUMN IF NOT EXISTS priority varchar(16), ADD COLUMN IF NOT EXISTS created_at timestamp, "
-    "ADD COLUMN IF NOT EXISTS updated_at timestamp, ADD COLUMN IF NOT EXISTS resolution_due date, "
-    "ADD COLUMN IF NOT EXISTS first_response_due date, ADD COLUMN IF NOT EXISTS first_response_at timestamp",
-    "CREATE INDEX IF NOT EXISTS ix_ticket_keywords_chars ON ticket_keywords USING gin (string_to_array(body, NULL))",
-    "CREATE OR REPLACE FUNCTION consult_ticket_keywords() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "INSERT INTO ticket_keywords (ticket_id, body, status, priority, created_at, updated_at, resolution_due, "
-    "first_response_due, first_response_at) "
-    "VALUES (NEW.id, lower(concat_ws(E'\\n', NEW.number, NEW.title, NEW.purpose, NEW.problem)), NEW.status, "
-    "NEW.priority, NEW.created_at, NEW.updated_at, NEW.resolution_due, NEW.first_response_due, NEW.first_response_at) "
-    "ON CONFLICT (ticket_id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, "
-    "priority = EXCLUDED.priority, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "
-    "resolution_due = EXCLUDED.resolution_due, first_response_due = EXCLUDED.first_response_due, "
-    "first_response_at = EXCLUDED.first_response_at; RETURN NULL; END $$",
-    "DROP TRIGGER IF EXISTS ticket_keywords_sync ON tickets",
-    "CREATE TRIGGER ticket_keywords_sync AFTER INSERT OR UPDATE OF number, title, purpose, problem, status, priority, "
-    "created_at, updated_at, resolution_due, first_response_due, first_response_at ON tickets "
-    "FOR EACH ROW EXECUTE FUNCTION consult_ticket_keywords()",
-    "INSERT INTO ticket_keywords (ticket_id, body, status, priority, created_at, updated_at, resolution_due, "
-    "first_response_due, first_response_at) "
-    "SELECT id, lower(concat_ws(E'\\n', number, title, purpose, problem)), status, priority, created_at, updated_at, "
-    "resolution_due, first_response_due, first_response_at FROM tickets "
-    "ON CONFLICT (ticket_id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, "
-    "priority = EXCLUDED.priority, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "
-    "resolution_due = EXCLUDED.resolution_due, first_response_due = EXCLUDED.first_response_due, "
-    "first_response_at = EXCLUDED.first_response_at",
-]
 PG_TABLE = "ticket_keywords"
 _KEYWORDS = Table(PG_TABLE, MetaData(), Column("ticket_id", Integer, primary_key=True), Column("body", Text),
                   Column("status", String(16)), Column("priority", String(16)), Column("created_at", DateTime),
@@ -106,25 +46,6 @@ _KEYWORDS = Table(PG_TABLE, MetaData(), Column("ticket_id", Integer, primary_key
                   Column("first_response_at", DateTime))
 # The side table's columns under the names of Ticket's, for the queue's order and overdue expressions.
 SIDE = SimpleNamespace(id=_KEYWORDS.c.ticket_id, **{c.name: c for c in _KEYWORDS.c if c.name != "ticket_id"})
-
-
-def install(connection) -> None:
-    """Create the keyword index (and what keeps it in sync) on `connection`; idempotent."""
-    for statement in {"sqlite": _SQLITE_DDL, "postgresql": _PG_DDL}.get(connection.dialect.name, []):
-        connection.execute(text(statement))
-
-
-def uninstall(connection) -> None:
-    """Drop what install() created."""
-    if connection.dialect.name == "sqlite":
-        for trigger in FTS_TRIGGERS:
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-        connection.execute(text(f"DROP VIEW IF EXISTS {FTS_SOURCE}"))
-    elif connection.dialect.name == "postgresql":
-        connection.execute(text("DROP TRIGGER IF EXISTS ticket_keywords_sync ON tickets"))
-        connection.execute(text("DROP TABLE IF EXISTS ticket_keywords"))
-        connection.execute(text("DROP FUNCTION IF EXISTS consult_ticket_keywords()"))
 
 
 def side_available(session) -> bool:
