@@ -6,8 +6,9 @@ from flask import current_app, has_app_context
 _hasher = PasswordHasher()
 # Tests only: the same algorithm with minimal cost, so hundreds of logins stay fast.
 _test_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-# A hash of a random string, verified when the login id is unknown so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash("consult-dummy-password-for-timing")
+# A hash of a random string per hasher, verified when the login id is unknown so timing does not reveal it
+# (argon2 verifies with the parameters of the hash: the test hasher needs a cheap one of its own).
+_DUMMY_HASHES = {h: h.hash("consult-dummy-password-for-timing") for h in (_hasher, _test_hasher)}
 
 
 def _current_hasher() -> PasswordHasher:
@@ -23,7 +24,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Check a password against a stored hash (constant work even without a hash)."""
     try:
-        return _current_hasher().verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        hasher = _current_hasher()
+        return hasher.verify(password_hash or _DUMMY_HASHES[hasher], password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -13,19 +13,16 @@ ILIKE over every wide ticket row (110–270 ms at 100k tickets). pg_trgm cannot 
 a GIN index of character pairs was tried and dropped: arrays of pairs made the side table too wide to fetch, and
 as an expression index the planner could evaluate it on every row.
 
-The DDL lives here, not in the models, because none of it is expressible as SQLAlchemy metadata: `install()` is
-called by tests/conftest.py (whose schema comes from create_all); the Alembic migrations keep their own frozen copies.
+The DDL lives in the Alembic migrations only (none of it is expressible as SQLAlchemy metadata): every database has
+its index, and this module only queries it.
 Both databases answer the same question: every word must appear in one of the four columns, case-insensitively
-(as lower() folds case: ÉCOLE and école, ＡＢＣ and ａｂｃ).
-Without the index (a database not yet migrated) the filter falls back to LIKE."""
-import weakref
+(as lower() folds case: ÉCOLE and école, ＡＢＣ and ａｂｃ)."""
 from types import SimpleNamespace
 
 from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Engine,
     Integer,
     MetaData,
     String,
@@ -34,7 +31,6 @@ from sqlalchemy import (
     func,
     literal_column,
     null,
-    or_,
     select,
     text,
 )
@@ -43,65 +39,6 @@ from models import Ticket
 from models.sqlite import spell_chars
 
 FTS_TABLE = "tickets_chars"
-FTS_SOURCE = "tickets_chars_source"
-FTS_TRIGGERS = ("tickets_chars_ai", "tickets_chars_ad", "tickets_chars_au")
-
-# Constant DDL (no interpolation). The view spells the columns for FTS5's 'rebuild' and 'integrity-check'; the
-# triggers spell old and new values themselves (an external-content table indexes what it is given).
-_SQLITE_DDL = [
-    "CREATE VIEW IF NOT EXISTS tickets_chars_source AS SELECT id, consult_chars(number) AS number, "
-    "consult_chars(title) AS title, consult_chars(purpose) AS purpose, consult_chars(problem) AS problem FROM tickets",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS tickets_chars USING fts5(number, title, purpose, problem, "
-    "content='tickets_chars_source', content_rowid='id', tokenize='ascii', columnsize=0)",
-    "CREATE TRIGGER IF NOT EXISTS tickets_chars_ai AFTER INSERT ON tickets BEGIN "
-    "INSERT INTO tickets_chars(rowid, number, title, purpose, problem) VALUES (new.id, consult_chars(new.number), "
-    "consult_chars(new.title), consult_chars(new.purpose), consult_chars(new.problem)); END",
-    "CREATE TRIGGER IF NOT EXISTS tickets_chars_ad AFTER DELETE ON tickets BEGIN "
-    "INSERT INTO tickets_chars(tickets_chars, rowid, number, title, purpose, problem) VALUES ('delete', old.id, "
-    "consult_chars(old.number), consult_chars(old.title), consult_chars(old.purpose), consult_chars(old.problem)); END",
-    "CREATE TRIGGER IF NOT EXISTS tickets_chars_au AFTER UPDATE OF id, number, title, purpose, problem ON tickets "
-    "BEGIN INSERT INTO tickets_chars(tickets_chars, rowid, number, title, purpose, problem) VALUES ('delete', old.id, "
-    "consult_chars(old.number), consult_chars(old.title), consult_chars(old.purpose), consult_chars(old.problem)); "
-    "INSERT INTO tickets_chars(rowid, number, title, purpose, problem) VALUES (new.id, consult_chars(new.number), "
-    "consult_chars(new.title), consult_chars(new.purpose), consult_chars(new.problem)); END",
-    "INSERT INTO tickets_chars(tickets_chars) VALUES ('rebuild')",
-]
-
-
-# PostgreSQL, constant DDL as well. The text joins the columns with a line feed, which no word contains (words are
-# split on white space), so no word can match across two columns. The table also carries the ticket's status and the
-# queue's sort keys, so that a keyword-only queue (the search box, with a status tab and a sort) is answered from it
-# alone, without joining ~18,000 wide ticket rows for a common word.
-_PG_DDL = [
-    "CREATE TABLE IF NOT EXISTS ticket_keywords (ticket_id integer PRIMARY KEY "
-    "REFERENCES tickets (id) ON DELETE CASCADE, body text NOT NULL)",
-    "ALTER TABLE ticket_keywords ADD COLUMN IF NOT EXISTS status varchar(16), "
-    "ADD COLUMN IF NOT EXISTS priority varchar(16), ADD COLUMN IF NOT EXISTS created_at timestamp, "
-    "ADD COLUMN IF NOT EXISTS updated_at timestamp, ADD COLUMN IF NOT EXISTS resolution_due date, "
-    "ADD COLUMN IF NOT EXISTS first_response_due date, ADD COLUMN IF NOT EXISTS first_response_at timestamp",
-    "CREATE INDEX IF NOT EXISTS ix_ticket_keywords_chars ON ticket_keywords USING gin (string_to_array(body, NULL))",
-    "CREATE OR REPLACE FUNCTION consult_ticket_keywords() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "INSERT INTO ticket_keywords (ticket_id, body, status, priority, created_at, updated_at, resolution_due, "
-    "first_response_due, first_response_at) "
-    "VALUES (NEW.id, lower(concat_ws(E'\\n', NEW.number, NEW.title, NEW.purpose, NEW.problem)), NEW.status, "
-    "NEW.priority, NEW.created_at, NEW.updated_at, NEW.resolution_due, NEW.first_response_due, NEW.first_response_at) "
-    "ON CONFLICT (ticket_id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, "
-    "priority = EXCLUDED.priority, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "
-    "resolution_due = EXCLUDED.resolution_due, first_response_due = EXCLUDED.first_response_due, "
-    "first_response_at = EXCLUDED.first_response_at; RETURN NULL; END $$",
-    "DROP TRIGGER IF EXISTS ticket_keywords_sync ON tickets",
-    "CREATE TRIGGER ticket_keywords_sync AFTER INSERT OR UPDATE OF number, title, purpose, problem, status, priority, "
-    "created_at, updated_at, resolution_due, first_response_due, first_response_at ON tickets "
-    "FOR EACH ROW EXECUTE FUNCTION consult_ticket_keywords()",
-    "INSERT INTO ticket_keywords (ticket_id, body, status, priority, created_at, updated_at, resolution_due, "
-    "first_response_due, first_response_at) "
-    "SELECT id, lower(concat_ws(E'\\n', number, title, purpose, problem)), status, priority, created_at, updated_at, "
-    "resolution_due, first_response_due, first_response_at FROM tickets "
-    "ON CONFLICT (ticket_id) DO UPDATE SET body = EXCLUDED.body, status = EXCLUDED.status, "
-    "priority = EXCLUDED.priority, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, "
-    "resolution_due = EXCLUDED.resolution_due, first_response_due = EXCLUDED.first_response_due, "
-    "first_response_at = EXCLUDED.first_response_at",
-]
 PG_TABLE = "ticket_keywords"
 _KEYWORDS = Table(PG_TABLE, MetaData(), Column("ticket_id", Integer, primary_key=True), Column("body", Text),
                   Column("status", String(16)), Column("priority", String(16)), Column("created_at", DateTime),
@@ -111,45 +48,10 @@ _KEYWORDS = Table(PG_TABLE, MetaData(), Column("ticket_id", Integer, primary_key
 SIDE = SimpleNamespace(id=_KEYWORDS.c.ticket_id, **{c.name: c for c in _KEYWORDS.c if c.name != "ticket_id"})
 
 
-def install(connection) -> None:
-    """Create the keyword index (and what keeps it in sync) on `connection`; idempotent."""
-    for statement in {"sqlite": _SQLITE_DDL, "postgresql": _PG_DDL}.get(connection.dialect.name, []):
-        connection.execute(text(statement))
-
-
-def uninstall(connection) -> None:
-    """Drop what install() created."""
-    if connection.dialect.name == "sqlite":
-        for trigger in FTS_TRIGGERS:
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        connection.execute(text(f"DROP TABLE IF EXISTS {FTS_TABLE}"))
-        connection.execute(text(f"DROP VIEW IF EXISTS {FTS_SOURCE}"))
-    elif connection.dialect.name == "postgresql":
-        connection.execute(text("DROP TRIGGER IF EXISTS ticket_keywords_sync ON tickets"))
-        connection.execute(text("DROP TABLE IF EXISTS ticket_keywords"))
-        connection.execute(text("DROP FUNCTION IF EXISTS consult_ticket_keywords()"))
-
-
-# Whether the database has its dialect's keyword index (a database migrated before it falls back to LIKE).
-_PROBES = {
-    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets_chars'",
-    "postgresql": "SELECT 1 WHERE to_regclass('ticket_keywords') IS NOT NULL",
-}
-_PRESENT: "weakref.WeakKeyDictionary[Engine, bool]" = weakref.WeakKeyDictionary()
-
-
-def _has_index(session) -> bool:
-    """Whether this database has its keyword index (checked once per engine)."""
-    engine = session.get_bind()
-    if engine not in _PRESENT:
-        probe = _PROBES.get(engine.dialect.name)
-        _PRESENT[engine] = probe is not None and session.execute(text(probe)).first() is not None
-    return _PRESENT[engine]
-
-
 def side_available(session) -> bool:
-    """Whether the keyword-only queue can be answered from the PostgreSQL side table."""
-    return session.get_bind().dialect.name == "postgresql" and _has_index(session)
+    """Whether the keyword-only queue can be answered from the PostgreSQL side table (every migrated PostgreSQL
+    database has it)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def side_conditions(terms: list[str]) -> list:
@@ -172,11 +74,6 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _cased(term: str) -> bool:
-    """Whether `term` has letters with case (Excel, ＡＢＣ, É), for which case-insensitive matching differs."""
-    return term.lower() != term or term.upper() != term
-
-
 def match_expression(terms: list[str]) -> str:
     """The FTS5 query for `terms`: one phrase of character tokens per word, all required (implicit AND).
 
@@ -188,20 +85,11 @@ def keyword_conditions(session, terms: list[str]) -> list:
     """WHERE conditions requiring every word of `terms` to appear in number/title/purpose/problem."""
     if not terms:
         return []
-    dialect = session.get_bind().dialect.name
-    columns = (Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem)
     if side_available(session):
         # Tickets with every character of the words (the GIN index), then each word of two or more characters
         # looked for in those tickets' lower-cased text (one character: the index answer is exact). Words are
         # lower-cased by the same lower() as the texts.
         return [Ticket.id.in_(select(_KEYWORDS.c.ticket_id).where(*side_conditions(terms)))]
-    if dialect == "postgresql":
-        # Without the table (not yet migrated): per column, ILIKE only for words with cased letters — ILIKE
-        # lower-cases every row it reads, and a word without any (紙, 集計) means the same with LIKE.
-        return [or_(*((col.ilike if _cased(term) else col.like)(_like(term), escape="\\") for col in columns))
-                for term in terms]
-    if dialect == "sqlite" and _has_index(session):
-        candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
-            literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))
-        return [Ticket.id.in_(candidates)]
-    return [or_(*(col.like(_like(term), escape="\\") for col in columns)) for term in terms]
+    candidates = select(literal_column("rowid")).select_from(text(FTS_TABLE)).where(
+        literal_column(FTS_TABLE).op("MATCH")(match_expression(terms)))
+    return [Ticket.id.in_(candidates)]

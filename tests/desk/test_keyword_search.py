@@ -166,15 +166,6 @@ def test_sqlite_connection_without_the_function_cannot_write_tickets(app, ticket
         bare.close()
 
 
-def test_sqlite_without_index_falls_back_to_like(app, tickets, monkeypatch):
-    """A database migrated before the index still searches, with LIKE (case-insensitive for ASCII only)."""
-    _only("sqlite")
-    monkeypatch.setitem(search_sql._PRESENT, db.engine, False)
-    assert "MATCH" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
-    assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
-    assert _numbers("EXCEL") == {tickets["excel"].number}
-
-
 @pytest.fixture
 def many(users):
     """Nine matching tickets in several statuses, priorities and dates, and two that do not match."""
@@ -259,15 +250,6 @@ def test_postgresql_side_table_follows_updates_and_deletes(app, tickets):
     assert body.split("\n")[1] == "ａｉで勤怠の突合"
     assert _numbers("ａｉ") == _numbers("突合") == {tickets["excel"].number}
     assert db.session.scalar(text("SELECT count(*) FROM ticket_keywords")) == len(tickets) - 1
-
-
-def test_postgresql_without_side_table_falls_back_to_ilike(app, tickets, monkeypatch):
-    """A database not yet migrated still searches, with ILIKE/LIKE over the ticket rows."""
-    _only("postgresql")
-    monkeypatch.setitem(search_sql._PRESENT, db.engine, False)
-    assert "ticket_keywords" not in str(queue_select(parse_filters({"f": "1", "q": "押印の"})).compile())
-    assert _numbers("押印の廃止 紙") == {tickets["stamp"].number}
-    assert _numbers("ｅｃｏｌｅ") == set() and _numbers("école") == {tickets["wide"].number}
 
 
 def test_postgresql_keyword_only_queue_reads_the_side_table_alone(app, many, count_queries):

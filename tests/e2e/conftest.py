@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from consult import create_app
 from models import db
 
-from ..conftest import make_config
+from ..conftest import make_config, migrate_schema
 
 CHROMIUM = os.environ.get("CONSULT_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,9 +84,9 @@ def e2e_server():
         url, drop = _pg_database(pg_url)
     else:
         url, drop = f"sqlite:///{tmp / 'e2e.sqlite3'}", None
+    migrate_schema(url)
     app = create_app(make_config(url, tmp, WTF_CSRF_ENABLED=True, TESTING=False, DEBUG=False))
     with app.app_context():
-        db.create_all()
         seed.run(echo=lambda *a, **k: None)
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
