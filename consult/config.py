@@ -72,6 +72,8 @@ def from_env() -> dict:
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
         "CONSULT_PASSWORD_MIN_LENGTH": _int("CONSULT_PASSWORD_MIN_LENGTH", 10),
         "CONSULT_HTTPS": https,
+        # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (0: none, use the peer)
+        "CONSULT_TRUSTED_PROXIES": _int("CONSULT_TRUSTED_PROXIES", 0),
         "MAIL_SERVER": os.environ.get("CONSULT_MAIL_SERVER", ""),
         "MAIL_PORT": _int("CONSULT_MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("CONSULT_MAIL_USERNAME", ""),
