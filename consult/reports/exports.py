@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from consult.audit import record
+from consult.textfilter import xml_safe
 from models import (
     CASE_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -187,7 +187,7 @@ def _csv_value(value) -> str | int | float:
     if isinstance(value, date):
         return value.strftime("%Y/%m/%d")
     if isinstance(value, str):
-        return safe_text(value)
+        return safe_text(xml_safe(value))
     return value
 
 
@@ -212,7 +212,7 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
 def _xlsx_value(value):
     """A cell for openpyxl: text made formula-safe and stripped of characters XML cannot hold."""
     if isinstance(value, str):
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return safe_text(xml_safe(value))
     return value
 
 
