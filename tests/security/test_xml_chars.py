@@ -2,8 +2,8 @@
 (audit finding 4): U+FFFE/U+FFFF and C0 controls are stripped at input (every form, one shared filter) and again
 at export, so a record stored before the fix cannot break the XLSX either."""
 import io
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 import openpyxl
 from sqlalchemy import select
