@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from consult import audit, notify
 from consult.businessdays import due_date
 from consult.errors import DomainError
+from consult.textfilter import xml_safe
 from models import Attachment, Category, Ticket, TicketDraft, db, utcnow
 
 from .attachments import Upload, remove_files, write_file
@@ -156,7 +157,7 @@ def clean_draft(data) -> dict:
             continue
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise DomainError("下書きの形式が正しくありません。")
-        clean[key] = str(value)[:limit]
+        clean[key] = xml_safe(str(value))[:limit]  # no lone surrogate (unstorable), nothing XML forbids
     return clean
 
 

@@ -96,7 +96,10 @@ def save_draft():
     """Autosave of the intake form (JSON from intake.js, X-CSRFToken header)."""
     if (request.content_length or 0) > DRAFT_MAX_BYTES:
         return jsonify(ok=False, error="下書きが大きすぎます。"), 413
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON
+        data = None
     if not isinstance(data, dict):
         return jsonify(ok=False, error="下書きの形式が正しくありません。"), 400
     try:
