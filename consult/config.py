@@ -70,6 +70,8 @@ def from_env() -> dict:
         "CONSULT_REOPEN_DAYS": _int("CONSULT_REOPEN_DAYS", 14),
         "CONSULT_LOCKOUT_ATTEMPTS": _int("CONSULT_LOCKOUT_ATTEMPTS", 5),
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
+        "CONSULT_SESSION_IDLE_MINUTES": _int("CONSULT_SESSION_IDLE_MINUTES", 30),
+        "CONSULT_SESSION_MAX_HOURS": _int("CONSULT_SESSION_MAX_HOURS", 12),
         "CONSULT_PASSWORD_MIN_LENGTH": _int("CONSULT_PASSWORD_MIN_LENGTH", 10),
         "CONSULT_HTTPS": https,
         # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (0: none, use the peer)

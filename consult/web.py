@@ -117,6 +117,9 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = _BoundedInt  # before the blueprints add their rules
     _register_blueprints(app)
     _configure_login(app)
+    from .auth import sessions
+
+    sessions.init_app(app)
     templating.init_app(app)
     _security_headers(app)
     _refuse_nul(app)
