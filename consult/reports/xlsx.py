@@ -12,7 +12,6 @@ import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from consult.textfilter import XML_FORBIDDEN_RE, xml_safe
 
@@ -73,6 +72,14 @@ _SHEET_HEAD = (
     '<sheetData>'
 )
 _SHEET_TAIL = '</sheetData></worksheet>'
+
+
+def escape(value: str, extra: dict | None = None) -> str:
+    """Escape text for XML element content (and, with `extra`, attribute quotes)."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char, entity in (extra or {}).items():
+        value = value.replace(char, entity)
+    return value
 
 
 def _workbook(title: str) -> str:
