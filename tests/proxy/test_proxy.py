@@ -25,7 +25,11 @@ def _server(app, tmp_path, trusted: str) -> Server:
     if trusted is not None:
         env["CONSULT_TRUSTED_PROXIES"] = trusted
     srv = Server("tests.proxy.proxy_app:app", env, workers=1, log=tmp_path / "gunicorn.log")
-    srv.wait_ready()
+    try:
+        srv.wait_ready(timeout=120)  # a busy shared machine can take a while to import the app
+    except BaseException:
+        srv.stop()
+        raise
     return srv
 
 
