@@ -13,6 +13,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     config_module.check(app.config)
+    hops = int(app.config.get("CONSULT_TRUSTED_PROXIES") or 0)
+    if hops > 0:  # the client's address as the proxies saw it, only from the last `hops` entries
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.config["MAX_CONTENT_LENGTH"] = app.config["CONSULT_MAX_UPLOAD_MB"] * 1024 * 1024 + 256 * 1024
 
     from models import db

@@ -70,8 +70,12 @@ def from_env() -> dict:
         "CONSULT_REOPEN_DAYS": _int("CONSULT_REOPEN_DAYS", 14),
         "CONSULT_LOCKOUT_ATTEMPTS": _int("CONSULT_LOCKOUT_ATTEMPTS", 5),
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
+        "CONSULT_SESSION_IDLE_MINUTES": _int("CONSULT_SESSION_IDLE_MINUTES", 30),
+        "CONSULT_SESSION_MAX_HOURS": _int("CONSULT_SESSION_MAX_HOURS", 12),
         "CONSULT_PASSWORD_MIN_LENGTH": _int("CONSULT_PASSWORD_MIN_LENGTH", 10),
         "CONSULT_HTTPS": https,
+        # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (0: none, use the peer)
+        "CONSULT_TRUSTED_PROXIES": _int("CONSULT_TRUSTED_PROXIES", 0),
         "MAIL_SERVER": os.environ.get("CONSULT_MAIL_SERVER", ""),
         "MAIL_PORT": _int("CONSULT_MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("CONSULT_MAIL_USERNAME", ""),

@@ -43,11 +43,15 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return flat if len(flat) <= limit else flat[:limit].rstrip() + "…"
 
 
-def _addresses(users) -> list[str]:
-    """E-mail addresses of the active users among `users`, without duplicates, in order."""
+def _addresses(users, ticket=None) -> list[str]:
+    """E-mail addresses of the active users among `users` (who may see `ticket` now), without duplicates."""
+    from consult.tickets.access import can_see
+
     seen: list[str] = []
     for user in users:
         if user is None or not user.active or not user.email:
+            continue
+        if ticket is not None and not can_see(ticket, user):
             continue
         if user.email.lower() not in (s.lower() for s in seen):
             seen.append(user.email)
@@ -96,14 +100,14 @@ def queue_new_ticket(ticket) -> None:
 
 def queue_assigned(ticket, handlers) -> None:
     """Assignment → the newly assigned handlers."""
-    _queue(ticket, _addresses(handlers or []), f"相談 {ticket.number} の担当になりました", "assigned")
+    _queue(ticket, _addresses(handlers or [], ticket), f"相談 {ticket.number} の担当になりました", "assigned")
 
 
 def queue_public_reply(ticket, comment) -> None:
     """Public reply from DX staff → the requester."""
     if comment.internal:
         raise ValueError("internal notes are never mailed to requesters")
-    recipients = [a for a in _addresses([ticket.requester]) if a != getattr(comment.author, "email", None)]
+    recipients = [a for a in _addresses([ticket.requester], ticket) if a != getattr(comment.author, "email", None)]
     _queue(ticket, recipients, f"相談 {ticket.number} に回答がありました", "public_reply",
            excerpt=_reply_excerpt(ticket, comment))
 
@@ -116,9 +120,9 @@ def queue_status_changed(ticket, old_status: str, actor=None) -> None:
 
     if actor is not None and not actor.is_staff:
         handlers = [u for u in _handlers(ticket) if u is not None]
-        recipients = _addresses(handlers) if handlers else desk_addresses()
+        recipients = _addresses(handlers, ticket) if handlers else desk_addresses()
     else:
-        recipients = _addresses([ticket.requester])
+        recipients = _addresses([ticket.requester], ticket)
     _queue(ticket, recipients, f"相談 {ticket.number} の状態が「{ticket.status_label}」になりました",
            "status_changed", old_label=STATUS_LABELS.get(old_status, old_status))
 
@@ -128,7 +132,7 @@ def queue_requester_reply(ticket, comment) -> None:
     if comment.internal:
         return
     handlers = [u for u in _handlers(ticket) if u is not None and u.id != comment.author_id]
-    recipients = _addresses(handlers) if any(_handlers(ticket)) else desk_addresses()
+    recipients = _addresses(handlers, ticket) if any(_handlers(ticket)) else desk_addresses()
     _queue(ticket, recipients, f"相談 {ticket.number} に相談者から返信がありました", "requester_reply",
            excerpt=_reply_excerpt(ticket, comment))
 
@@ -179,6 +183,35 @@ def _finish(row: MailOutbox, error: Exception | None) -> None:
     db.session.commit()
 
 
+NOT_ALLOWED_NOW = "送信しませんでした: 宛先の利用者はこの相談を見られない（役割か所属が変わった）"
+
+
+def _may_receive(row: MailOutbox) -> bool:
+    """At send time: a mail about a ticket goes to an address of a user only while that user may see the ticket.
+
+    Addresses that belong to no user (CONSULT_DESK_EMAIL) are the desk's and always allowed."""
+    from sqlalchemy import func
+
+    from consult.tickets.access import can_see
+    from models import Ticket
+
+    if row.ticket_id is None:
+        return True
+    owners = list(db.session.scalars(select(User).where(func.lower(User.email) == row.recipient.lower())))
+    if not owners:
+        return True
+    ticket = db.session.get(Ticket, row.ticket_id)
+    return ticket is not None and any(u.active and can_see(ticket, u) for u in owners)
+
+
+def _skip(row: MailOutbox) -> None:
+    """Mark a row handled without sending it (never retried; the reason stays in last_error)."""
+    row.sent_at = utcnow()
+    row.last_error = NOT_ALLOWED_NOW
+    log.info("mail %s to %s not sent: the recipient may no longer see ticket %s", row.id, row.recipient, row.ticket_id)
+    db.session.commit()
+
+
 def send_pending(limit: int = 50) -> int:
     """Send due mails from the outbox; failures are logged and retried later. Returns mails sent."""
     try:
@@ -209,6 +242,9 @@ def _deliver(rows: list[MailOutbox]) -> int:
         return 0
     try:
         for row in rows:
+            if not _may_receive(row):
+                _skip(row)
+                continue
             try:
                 conn.send(row.recipient, row.subject, row.body)
             except Exception as exc:

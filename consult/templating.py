@@ -27,11 +27,21 @@ def navigation() -> list[tuple[str, str]]:
     return items
 
 
+def url_with_query(endpoint: str, args: dict, **values) -> str:
+    """url_for(endpoint, **values) plus `args` as the query string — user-supplied keys never reach url_for
+    (where `_anchor`, `_method`, `_scheme`, `_external` or a view argument's name would change or break the URL)."""
+    from urllib.parse import urlencode
+
+    base = url_for(endpoint, **values)
+    query = urlencode([(k, v) for k, vs in args.items() for v in (vs if isinstance(vs, list) else [vs])])
+    return f"{base}?{query}" if query else base
+
+
 def page_url(page: int) -> str:
     """The current URL with another page number, keeping every filter."""
     args = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_with_query(request.endpoint, args, **(request.view_args or {}))
 
 
 def init_app(app: Flask) -> None:

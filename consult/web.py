@@ -109,13 +109,17 @@ class _BoundedInt(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     """Attach blueprints, login, template filters, headers and error pages."""
-    from . import templating
+    from . import templating, textfilter
     from .ops import logs
 
+    textfilter.install()
     logs.init_app(app)
     app.url_map.converters["int"] = _BoundedInt  # before the blueprints add their rules
     _register_blueprints(app)
     _configure_login(app)
+    from .auth import sessions
+
+    sessions.init_app(app)
     templating.init_app(app)
     _security_headers(app)
     _refuse_nul(app)

@@ -73,6 +73,7 @@ def update_user(user: User, *, name, email, department_id, role, active, actor) 
     if user.id == actor.id and user.role == "admin" and role != "admin":
         raise AdminError("自分自身の管理者権限は外せません。ほかの管理者に依頼してください")
     before = snapshot(user, USER_FIELDS)
+    moved = role != user.role or (department.id if department else None) != user.department_id
     user.name, user.email, user.role, user.active = name, email, role, bool(active)
     user.department = department
     if not user.active:
@@ -81,6 +82,10 @@ def update_user(user: User, *, name, email, department_id, role, active, actor) 
     if after:
         action = "user.deactivated" if after.get("active") is False else "user.updated"
         record(action, "user", user.id, actor=actor, before=before, after=after)
+    if moved:  # a new role or 課: the tickets they handled go back to the desk (they may not even see them now)
+        from consult.desk.unassign import take_off_assignments
+
+        take_off_assignments(user, actor, "role_or_department_changed")
     db.session.commit()
     return user
 

@@ -15,6 +15,8 @@ def _safe_next(target: str | None) -> str | None:
     """Accept only a local path as the page to return to after login."""
     if not target:
         return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):  # CR/LF/tab: header injection or a 500
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None

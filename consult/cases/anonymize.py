@@ -33,20 +33,23 @@ _FOLD[0x3000] = " "
 
 _KANJI = "一-龥々〆ヵヶ"
 _SEP = r"[-\s()]"
+# Every pattern runs in linear time (audit finding 3; tests/cases/test_anonymize_redos.py): a match can only
+# start where its first run of characters starts (look-behind), and runs of spaces are taken possessively
+# (`\s*+`), so no position is tried against the same long run more than a bounded number of times.
 _PATTERNS = (
     # My Number and other 12-digit identifiers, also 4-4-4 with spaces or hyphens.
     (KIND_NUMBER, re.compile(r"(?<![\d-])\d{4}[ -]?\d{4}[ -]?\d{4}(?![\d-])")),
-    (KIND_EMAIL, re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
+    (KIND_EMAIL, re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
     (KIND_PHONE, re.compile(r"(?<![\d-])0[789]0-?\d{4}-?\d{4}(?![\d-])")),
     (KIND_PHONE, re.compile(rf"(?<![\d-])\(?0\d{{1,4}}\)?{_SEP}{{1,2}}\d{{1,4}}{_SEP}{{1,2}}\d{{3,4}}(?![\d-])")),
     (KIND_PHONE, re.compile(r"(?<![\d-])0\d{9,10}(?![\d-])")),
-    (KIND_PHONE, re.compile(r"内線\s*[:：]?\s*\d{2,6}")),
+    (KIND_PHONE, re.compile(r"内線\s*+(?:[:：]\s*+)?\d{2,6}")),
     (KIND_ADDRESS, re.compile(
         rf"〒\s?\d{{3}}-?\d{{4}}(?:\s*(?:東京都|北海道|大阪府|京都府|[{_KANJI}]{{2,3}}県)?"
         rf"[{_KANJI}ぁ-んァ-ン]{{0,8}}[市区町村郡][{_KANJI}ぁ-んァ-ン]{{0,12}}(?:\d+(?:丁目|番地|番|号|-|の)?)*)?")),
     (KIND_ADDRESS, re.compile(
-        rf"(?:(?:東京都|北海道|大阪府|京都府|[{_KANJI}]{{2,3}}県)\s*)?[{_KANJI}ァ-ン]{{1,5}}?[市区郡]"
-        rf"[{_KANJI}ぁ-んァ-ン]{{0,12}}?\d+\s*(?:丁目|番地|番)(?:\s*\d+(?:丁目|番地|番|号|-|の)?)*")),
+        rf"(?:(?:東京都|北海道|大阪府|京都府|[{_KANJI}]{{2,3}}県)\s*+)?[{_KANJI}ァ-ン]{{1,5}}?[市区郡]"
+        rf"[{_KANJI}ぁ-んァ-ン]{{0,12}}?\d++\s*+(?:丁目|番地|番)(?:\s*+\d+(?:丁目|番地|番|号|-|の)?)*")),
     (KIND_ADDRESS, re.compile(
         rf"(?:東京都|北海道|大阪府|京都府|[{_KANJI}]{{2,3}}県)[{_KANJI}ぁ-んァ-ン]{{1,8}}?[市郡]"
         rf"[{_KANJI}ぁ-んァ-ン]{{1,10}}?[町村](?:\d+(?:丁目|番地|番|号|-|の)?)*")),

@@ -13,11 +13,12 @@ DEPARTMENT_MODES = [
 
 
 def _int_or_none(value):
-    """Coerce a select value to int, empty to None."""
+    """Coerce a select value to int, empty (or beyond a database integer, 1…2³¹−1) to None."""
     try:
-        return int(value) if value not in (None, "", "None") else None
+        number = int(value) if value not in (None, "", "None") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or 0 < number < 2**31 else None
 
 
 class CaseForm(FlaskForm):

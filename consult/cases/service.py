@@ -4,6 +4,7 @@ Every operation writes an audit event, queues the index update in the same trans
 (`sync.enqueue`) and applies it after the commit (`sync.drain`).
 """
 import re
+from functools import wraps
 
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
@@ -34,6 +35,20 @@ def _commit_and_index(case: Case) -> None:
         db.session.rollback()
         raise ConflictError(CONFLICT_MESSAGE) from exc
     sync.drain()
+
+
+def _conflict_on_stale(operation):
+    """A concurrent update found by any flush of the operation (not only the final commit) is a ConflictError (409)."""
+
+    @wraps(operation)
+    def wrapped(*args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except StaleDataError as exc:
+            db.session.rollback()
+            raise ConflictError(CONFLICT_MESSAGE) from exc
+
+    return wrapped
 
 
 def _check_version(case: Case, expected_version) -> None:
@@ -187,6 +202,7 @@ def _refuse_unacknowledged(pending: list) -> None:
         raise DomainError(f"個人情報の可能性がある箇所が{len(pending)}件あります。修正するか、1件ずつ確認済みにしてください: {listed}{more}")
 
 
+@_conflict_on_stale
 def update(case: Case, data: dict, actor, expected_version=None, acknowledged=None) -> Case:
     """Save edits; a published case must stay free of unacknowledged findings and gets a new revision."""
     _check_version(case, expected_version)
@@ -210,6 +226,7 @@ def update(case: Case, data: dict, actor, expected_version=None, acknowledged=No
     return case
 
 
+@_conflict_on_stale
 def publish(case: Case, actor, expected_version=None, acknowledged=()) -> Case:
     """Publish (or re-publish) the case once every finding is fixed or acknowledged; keeps a revision."""
     _check_version(case, expected_version)
@@ -234,6 +251,7 @@ def publish(case: Case, actor, expected_version=None, acknowledged=()) -> Case:
     return case
 
 
+@_conflict_on_stale
 def archive(case: Case, actor, expected_version=None) -> Case:
     """End the publication of a case (nothing is deleted; it can be published again)."""
     _check_version(case, expected_version)

@@ -1,14 +1,11 @@
 """Case pages for everyone: 事例をさがす, the case page, 「役に立った」, suggestions while filing."""
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from consult.errors import DomainError
 
-from . import bp, browse, service
+from . import bp, browse, service, usage
 from .forms import ActionForm
-
-VIEWED_KEY = "viewed_cases"
-VIEWED_MAX = 300
 
 
 def _page_arg() -> int:
@@ -38,23 +35,14 @@ def index():
                            result=result, sorts=browse.SORTS, facets=browse.FACETS, params=browse.FILTER_PARAMS)
 
 
-def _count_view(case) -> None:
-    """Increment the view count once per session per case."""
-    viewed = session.get(VIEWED_KEY) or []
-    if case.id in viewed or case.status != "published":
-        return
-    service.record_view(case)
-    session[VIEWED_KEY] = (viewed + [case.id])[-VIEWED_MAX:]
-
-
 @bp.route("/<ref>")
 @login_required
 def show(ref):
     """One case: the whole story, effect, tools, tags, 「役に立った」 and similar cases."""
     case = service.get_case(ref, current_user)
     if request.args.get("from") == "suggest" and case.status == "published":
-        browse.record_click(current_user, case, request.args.get("token"))
-    _count_view(case)
+        usage.record_click(current_user, case, request.args.get("token"))
+    usage.count_view(current_user, case)
     context = {
         "case": case,
         "similar": browse.similar(case),

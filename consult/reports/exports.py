@@ -2,24 +2,23 @@
 
 Rows come from one narrow SQL query (columns only, no ORM objects) fetched in chunks (yield_per, a
 server-side cursor on PostgreSQL), so memory stays flat whatever the number of rows. CSV is written
-chunk by chunk to the response; .xlsx is written by an openpyxl write-only workbook to an anonymous
-temporary file which is then streamed. Text cells starting with = + - @ (or tab/CR) get a leading '
-so that Excel never runs them as formulas.
+chunk by chunk to the response; .xlsx is written by the streaming writer of `xlsx.py` (text cells are
+inline strings, never formulas) to an anonymous temporary file which is then streamed. CSV text cells that
+Excel could read as a formula — starting with = + - @ (also full-width ＝＋－＠), a control character or a
+BOM — get a leading '.
 """
 from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from consult.audit import record
+from consult.textfilter import xml_safe
 from models import (
     CASE_STATUS_LABELS,
     PRIORITY_LABELS,
@@ -38,7 +37,8 @@ from .periods import JST_OFFSET
 
 CHUNK = 1000
 BOM = "\ufeff"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufeff",
+                    *(chr(c) for c in range(0x20)), "\x7f")
 NOTE_SEPARATOR = "\n----\n"
 
 TICKET_HEADER = [
@@ -55,7 +55,8 @@ CASE_HEADER = [
 
 
 def safe_text(value: str) -> str:
-    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab/CR) gets a leading '."""
+    """Neutralise spreadsheet formulas in CSV: text starting with = + - @ (half or full width), a control
+    character or a BOM gets a leading '."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
@@ -187,7 +188,7 @@ def _csv_value(value) -> str | int | float:
     if isinstance(value, date):
         return value.strftime("%Y/%m/%d")
     if isinstance(value, str):
-        return safe_text(value)
+        return safe_text(xml_safe(value))
     return value
 
 
@@ -209,25 +210,11 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
         yield buf.getvalue()
 
 
-def _xlsx_value(value):
-    """A cell for openpyxl: text made formula-safe and stripped of characters XML cannot hold."""
-    if isinstance(value, str):
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
-
-
 def write_xlsx(sheet_title: str, header: list[str], rows: Iterable[list]):
-    """Write a write-only workbook to an anonymous temporary file; return it rewound."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet_title)
-    ws.freeze_panes = "A2"
-    ws.append(header)
-    for row in rows:
-        ws.append([_xlsx_value(v) for v in row])
-    tmp = tempfile.TemporaryFile()
-    wb.save(tmp)
-    tmp.seek(0)
-    return tmp
+    """Write the workbook (streaming writer, text never a formula) to an anonymous temporary file, rewound."""
+    from .xlsx import write
+
+    return write(sheet_title, header, rows)
 
 
 def file_chunks(tmp, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -34,7 +34,7 @@ def _filename(stem: str, ext: str) -> str:
 
 def _attachment(body, mimetype: str, filename: str) -> Response:
     """A streamed download."""
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=mimetype)  # as given: mimetype= would add a second charset
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -4,6 +4,7 @@ import hashlib
 import os
 import re
 import secrets
+import struct
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -113,11 +114,24 @@ def _is_text(data: bytes) -> bool:
     return False
 
 
+OOXML_MAX_ENTRIES = 10_000  # Office files have tens to a few thousand parts; 150,000 cost seconds of CPU to list
+OOXML_MAX_DIRECTORY = 4 * 1024 * 1024  # bytes of central directory parsed at most
+
+
+def _zip_directory_is_small(data: bytes) -> bool:
+    """Read the ZIP end record (no parsing of the directory): few enough entries, a small directory, no ZIP64."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or len(data) - end < 22:
+        return False
+    entries, size = struct.unpack_from("<H4xI", data, end + 10)
+    return entries < OOXML_MAX_ENTRIES and size <= OOXML_MAX_DIRECTORY and entries != 0xFFFF
+
+
 def _is_ooxml(data: bytes) -> bool:
     """An Office Open XML package (a ZIP with [Content_Types].xml), or an encrypted one (OLE container)."""
     if data.startswith(OLE_MAGIC):  # password-protected docx/xlsx/pptx are stored in an OLE container
         return True
-    if not data.startswith(b"PK\x03\x04"):
+    if not data.startswith(b"PK\x03\x04") or not _zip_directory_is_small(data):
         return False
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:  # reads the directory only; nothing is unpacked

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from consult import audit, notify
 from consult.businessdays import due_date
 from consult.errors import DomainError
+from consult.textfilter import xml_safe
 from models import Attachment, Category, Ticket, TicketDraft, db, utcnow
 
 from .attachments import Upload, remove_files, write_file
@@ -51,12 +52,31 @@ def active_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.name)))
 
 
+STORAGE_FAILED_MESSAGE = ("添付ファイルを保存できなかったため、相談を登録できませんでした（入力内容は画面に残っています）。"
+                          "時間をおいてもう一度送信するか、DX推進担当にお知らせください。")
+
+
+class StorageFailed(DomainError):
+    """The attachment store refused the write (read-only, permissions, I/O error …): nothing was saved."""
+
+    status = 503
+
+
+def _store(upload: Upload) -> str:
+    """Write one file through the store; any OS-level write failure becomes the Japanese storage message."""
+    try:
+        return write_file(upload)
+    except OSError as exc:  # ENOSPC/EDQUOT arrive as StorageFull (a DomainError) from the store itself
+        current_app.logger.error("attachment store write failed: %s", exc)
+        raise StorageFailed(STORAGE_FAILED_MESSAGE) from exc
+
+
 def add_attachments(ticket: Ticket, uploads: list[Upload], actor, comment=None) -> list[str]:
     """Write the files and add their rows (and audit events) to the session; returns the stored names."""
     written: list[str] = []
     try:
         for upload in uploads:
-            stored = write_file(upload)
+            stored = _store(upload)
             written.append(stored)
             attachment = Attachment(
                 ticket=ticket, comment_id=comment.id if comment is not None else None, original_name=upload.name,
@@ -137,7 +157,7 @@ def clean_draft(data) -> dict:
             continue
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise DomainError("下書きの形式が正しくありません。")
-        clean[key] = str(value)[:limit]
+        clean[key] = xml_safe(str(value))[:limit]  # no lone surrogate (unstorable), nothing XML forbids
     return clean
 
 

@@ -1,11 +1,11 @@
 """Requester pages: 相談する, 自分の相談, the ticket page and its actions, attachment downloads."""
-import secrets
 from collections import defaultdict
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from consult.auth.guards import roles_required
+from consult.cases.usage import issue_intake_token
 from consult.errors import ConflictError, DomainError, NotFound
 
 from . import bp, lifecycle, queries, service
@@ -62,10 +62,10 @@ def new():
         draft = service.get_draft(current_user)
         if draft is not None:
             _restore_draft(form, draft.data or {})
-        form.intake_token.data = secrets.token_urlsafe(24)
+        form.intake_token.data = issue_intake_token(current_user)
         return _render_new(form, draft=draft)
     if not form.intake_token.data:
-        form.intake_token.data = secrets.token_urlsafe(24)
+        form.intake_token.data = issue_intake_token(current_user)
     files = request.files.getlist(form.attachments.name)
     if request.form.get("action") == "draft":
         # CSRFProtect has already checked the token; a draft may be incomplete, so nothing else is validated.
@@ -96,7 +96,10 @@ def save_draft():
     """Autosave of the intake form (JSON from intake.js, X-CSRFToken header)."""
     if (request.content_length or 0) > DRAFT_MAX_BYTES:
         return jsonify(ok=False, error="下書きが大きすぎます。"), 413
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested JSON
+        data = None
     if not isinstance(data, dict):
         return jsonify(ok=False, error="下書きの形式が正しくありません。"), 400
     try:

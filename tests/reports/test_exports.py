@@ -97,7 +97,8 @@ def test_tickets_xlsx(client, auth, data):
     assert len(rows) == 1 + 8
     t1 = next(r for r in rows if r[0] == data["tickets"]["T1"].number)
     assert t1[11].strftime("%Y-%m-%d %H:%M") == "2026-03-31 23:30"
-    assert all(not (isinstance(v, str) and v.startswith("=")) for r in rows for v in r)
+    evil = next(r for r in ws.iter_rows(min_row=2) if "HYPERLINK" in str(r[1].value))
+    assert evil[1].value == '=HYPERLINK("http://evil")' and evil[1].data_type == "s"  # text as typed, not a formula
 
 
 def test_cases_exports(client, auth, data):
