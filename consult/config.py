@@ -74,7 +74,7 @@ def from_env() -> dict:
         "CONSULT_RETENTION_START": os.environ.get("CONSULT_RETENTION_START", "fiscal"),
         "CONSULT_RETENTION_DEFAULT_YEARS": _int("CONSULT_RETENTION_DEFAULT_YEARS", 5),
         "CONSULT_RECORDS_LOCATION": os.environ.get("CONSULT_RECORDS_LOCATION", "業務DX相談窓口システム（サーバ）"),
-        "CONSULT_RECORDS_DIR": os.environ.get("CONSULT_RECORDS_DIR") or str(instance / "records"),
+        "CONSULT_RECORDS_DIR": os.environ.get("CONSULT_RECORDS_DIR", ""),  # default: CONSULT_INSTANCE/records
         "CONSULT_LOCKOUT_ATTEMPTS": _int("CONSULT_LOCKOUT_ATTEMPTS", 5),
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
         "CONSULT_PASSWORD_MIN_LENGTH": _int("CONSULT_PASSWORD_MIN_LENGTH", 10),

@@ -28,7 +28,8 @@ LEDGER_FILE = "disposal-ledger.jsonl"
 
 def records_dir() -> Path:
     """Folder of the disposal ledger file and transfer packages."""
-    path = Path(current_app.config["CONSULT_RECORDS_DIR"])
+    config = current_app.config
+    path = Path(config.get("CONSULT_RECORDS_DIR") or Path(config["CONSULT_INSTANCE"]) / "records")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
