@@ -13,7 +13,7 @@ def run() -> str:
     rows = {row.ticket_id: row for _, row in service.pending(("approved", "confirmed"))}
     rets = list(db.session.scalars(select(RecordRetention).where(
         RecordRetention.state.in_(("approved", "confirmed")), RecordRetention.held.is_(False))
-        .order_by(RecordRetention.ticket_id)))
+        .order_by(RecordRetention.ticket_id).execution_options(populate_existing=True)))
     ready = [ret for ret in rets if ret.ticket_id in rows and (ret.state == "confirmed"
                                                                 or schedule.is_due(rows[ret.ticket_id].expiry, today))]
     disposed = packaged = 0

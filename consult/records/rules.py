@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from consult import audit
@@ -89,16 +90,18 @@ def set_rule(category_id: int | None, years: int | None, action: str, expected_v
     if expected_version != current_version:
         raise ConflictError(CONFLICT)
     if rule is None:
-        rule = RetentionRule(category_id=category_id, years=default_years(), action="dispose")
+        before = {"years": default_years(), "action": "dispose"}
+        rule = RetentionRule(category_id=category_id, years=years, action=action)
         db.session.add(rule)
-        db.session.flush()
-    before = {"years": rule.years, "action": rule.action}
-    rule.years, rule.action, rule.updated_at = years, action, utcnow()
+    else:
+        before = {"years": rule.years, "action": rule.action}
+        rule.years, rule.action, rule.updated_at = years, action, utcnow()
+    db.session.flush()
     audit.record("retention.rule_updated", "retention_rule", rule.id, actor, before=before,
                  after={"category_id": category_id, "years": years, "action": action})
     try:
         db.session.commit()
-    except StaleDataError as exc:
+    except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise ConflictError(CONFLICT) from exc
     return rule

@@ -61,6 +61,7 @@ def _rows_select():
         .outerjoin(RecordRetention, RecordRetention.ticket_id == Ticket.id)
         .where(or_(RecordRetention.state.is_(None), RecordRetention.state != "disposed"))
         .order_by(Ticket.id)
+        .execution_options(populate_existing=True)  # the retention state as stored now, not as first loaded
     )
 
 
@@ -274,7 +275,8 @@ def confirm_transfer(ticket_id: int, expected_version: int, actor) -> RecordRete
 def pending(states=("proposed", "approved", "packaged", "confirmed")) -> list[tuple[RecordRetention, RecordRow]]:
     """Records under way (proposal, approval, package, confirmation), with their figures."""
     rets = list(db.session.scalars(select(RecordRetention).where(RecordRetention.state.in_(states))
-                                   .order_by(RecordRetention.proposed_at, RecordRetention.ticket_id)))
+                                   .order_by(RecordRetention.proposed_at, RecordRetention.ticket_id)
+                                   .execution_options(populate_existing=True)))
     rule_map = rules.rule_map()
     rows = {r[0]: _row(r, rule_map) for r in db.session.execute(
         _rows_select().where(Ticket.id.in_([ret.ticket_id for ret in rets])))} if rets else {}
