@@ -1,5 +1,5 @@
 """公文書 lifecycle: retention schedule, 保存期間満了 due list, two-step disposal/transfer, ledgers."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 bp = Blueprint("records", __name__)
@@ -15,11 +15,18 @@ def tombstone_for_disposed_ticket():
     number = (request.view_args or {}).get("number")
     if not number or not endpoint.startswith(_TICKET_ENDPOINT_PREFIXES) or not current_user.is_authenticated:
         return None
+    from consult.errors import NotFound
     from consult.tickets.access import get_visible_ticket
 
     from .disposal import tombstone
 
-    ticket = get_visible_ticket(number, current_user)  # 404 for those who may not see it, as before disposal
+    allowed = getattr(current_app.view_functions.get(endpoint), "allowed_roles", None)
+    if allowed is not None and current_user.role != "admin" and current_user.role not in allowed:
+        return None  # the view's own guard answers 403
+    try:
+        ticket = get_visible_ticket(number, current_user)
+    except NotFound:
+        return None  # the view answers as it always does (404, or 403 for a role it refuses)
     entry = tombstone(ticket.id)
     if entry is None:
         return None

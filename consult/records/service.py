@@ -1,6 +1,7 @@
 """Per-record retention: the 保存期間満了 due list, 延長, 保留 (hold), and the two-step proposal/approval."""
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -107,8 +108,7 @@ def _retention(ticket_id: int) -> RecordRetention:
     if ret is None:
         if db.session.get(Ticket, ticket_id) is None:
             raise NotFound("記録が見つかりません。")
-        ret = RecordRetention(ticket_id=ticket_id, extension_years=0, held=False)
-        db.session.add(ret)
+        ret = RecordRetention(ticket_id=ticket_id, extension_years=0, held=False)  # added once the checks pass
     return ret
 
 
@@ -129,11 +129,26 @@ def _commit() -> None:
         raise ConflictError(CONFLICT) from exc
 
 
+def _atomic(operation):
+    """One transaction: a refused operation leaves nothing behind in the session."""
+
+    @wraps(operation)
+    def wrapped(*args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except DomainError:
+            db.session.rollback()
+            raise
+
+    return wrapped
+
+
 def _snapshot(ret: RecordRetention) -> dict:
     """Audit view of a retention row."""
     return audit.snapshot(ret, ("extension_years", "held", "hold_reason", "state", "action"))
 
 
+@_atomic
 def extend(ticket_id: int, years: int, reason: str, expected_version: int, actor) -> RecordRetention:
     """延長: add `years` to the 保存期間 with a reason; a pending proposal is withdrawn."""
     reason = (reason or "").strip()
@@ -149,6 +164,7 @@ def extend(ticket_id: int, years: int, reason: str, expected_version: int, actor
     ret.extension_years = (ret.extension_years or 0) + years
     ret.extension_reason = reason
     ret.state, ret.action, ret.updated_at = None, None, utcnow()
+    db.session.add(ret)
     db.session.flush()
     audit.record("retention.extended", "ticket", ticket_id, actor, before=before,
                  after={**_snapshot(ret), "years_added": years, "reason": reason})
@@ -156,6 +172,7 @@ def extend(ticket_id: int, years: int, reason: str, expected_version: int, actor
     return ret
 
 
+@_atomic
 def hold(ticket_id: int, reason: str, expected_version: int, actor) -> RecordRetention:
     """保留 (e.g. 開示請求): stop disposal until released; a pending proposal or approval is withdrawn."""
     reason = (reason or "").strip()
@@ -169,12 +186,14 @@ def hold(ticket_id: int, reason: str, expected_version: int, actor) -> RecordRet
     ret.held, ret.hold_reason, ret.updated_at = True, reason, utcnow()
     if ret.state in ("proposed", "approved"):
         ret.state, ret.action = None, None
+    db.session.add(ret)
     db.session.flush()
     audit.record("retention.held", "ticket", ticket_id, actor, before=before, after=_snapshot(ret))
     _commit()
     return ret
 
 
+@_atomic
 def release(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     """Release a hold: the record can be proposed for disposal again."""
     ret = _retention(ticket_id)
@@ -189,6 +208,7 @@ def release(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     return ret
 
 
+@_atomic
 def propose(selected: dict[int, int], as_of: date, actor) -> int:
     """Step 1 (DX staff): propose disposal/transfer of due records {ticket_id: version seen}; all or nothing."""
     if not selected:
@@ -211,6 +231,7 @@ def propose(selected: dict[int, int], as_of: date, actor) -> int:
         ret.state, ret.action = "proposed", row.action
         ret.proposed_by_id, ret.proposed_at, ret.updated_at = actor.id, utcnow(), utcnow()
         ret.approved_by_id = ret.approved_at = None
+        db.session.add(ret)
         db.session.flush()
         audit.record("retention.proposed", "ticket", ticket_id, actor, before=before,
                      after={**_snapshot(ret), "expires_on": row.expiry.isoformat(), "as_of": as_of.isoformat()})
@@ -229,6 +250,7 @@ def _pending(ticket_id: int, expected_version: int, state: str) -> RecordRetenti
     return ret
 
 
+@_atomic
 def approve(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     """Step 2 (admin, 文書管理者): approve a proposal; another person than the proposer must approve."""
     if getattr(actor, "role", None) != "admin":
@@ -246,6 +268,7 @@ def approve(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     return ret
 
 
+@_atomic
 def reject(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     """Send a proposal back (差戻し): the record stays as it is."""
     if getattr(actor, "role", None) != "admin":
@@ -259,6 +282,7 @@ def reject(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     return ret
 
 
+@_atomic
 def confirm_transfer(ticket_id: int, expected_version: int, actor) -> RecordRetention:
     """The archives confirmed receipt of the package: the local copy is disposed by the next `jobs run`."""
     if getattr(actor, "role", None) != "admin":

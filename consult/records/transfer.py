@@ -86,6 +86,7 @@ def build_package(ticket_ids: list[int]) -> tuple[str, str]:
             for attachment in own_files:
                 put(archive, _file_path(ticket, attachment), read_attachment(attachment.stored_name))
             index.append({"number": ticket.number, "title": ticket.title})
+        put(archive, "style.css", (Path(__file__).parent / "transfer.css").read_bytes())
         put(archive, "index.json", json.dumps({"created_at": utcnow().isoformat(), "records": index},
                                               ensure_ascii=False, indent=2).encode("utf-8"))
         manifest = "".join(f"{digest}  {arcname}\n" for digest, arcname in sums)

@@ -41,7 +41,7 @@ def test_transfer_package_then_disposal_after_receipt(app, client, auth, users, 
         record = json.loads(archive.read(f"{ticket.number}/record.json"))
         html = archive.read(f"{ticket.number}/record.html").decode()
         assert f"{ticket.number}/attachments/" in "".join(names)
-        assert {"manifest-sha256.txt", "index.json"} <= names
+        assert {"manifest-sha256.txt", "index.json", "style.css"} <= names
     assert record["problem"].startswith("山田花子") and len(record["comments"]) == 2
     assert record["attachments"][0]["name"] == "集計表.csv" and ticket.number in html
     assert transfer.verify_package(path) == []
