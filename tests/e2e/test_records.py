@@ -53,7 +53,7 @@ def test_retention_proposal_approval_disposal_and_ledgers(e2e, e2e_server):
     staff.get_by_label("基準日").fill(AS_OF)
     click_and_wait(staff, staff.get_by_role("button", name="表示する"))
     box = staff.locator("input[name=ticket]").first
-    number = box.get_attribute("id") and staff.locator("tbody tr").filter(has=box).get_by_role("rowheader").inner_text()
+    number = box.locator("xpath=ancestor::tr").get_by_role("rowheader").inner_text()
     box.check()
     click_and_wait(staff, staff.get_by_role("button", name="選んだ記録の廃棄・移管を提案する"))
     assert "提案しました" in staff.locator("main").inner_text() and number in staff.locator("main").inner_text()
@@ -61,7 +61,9 @@ def test_retention_proposal_approval_disposal_and_ledgers(e2e, e2e_server):
 
     admin.goto("/records/approvals")
     _no_axe_violations(admin)
-    click_and_wait(admin, admin.get_by_role("button", name=f"承認（{number}）"))
+    approve = admin.get_by_role("button", name=re.compile(rf"^承認\s*（{number}）"))
+    assert approve.count() == 1, admin.locator("main").inner_text()
+    click_and_wait(admin, approve)
     assert "承認しました" in admin.locator("main").inner_text()
     assert "廃棄 1件" in _run_jobs(e2e_server)
 
