@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from consult.records import service
 from consult.records.store import attachment_exists
-from models import Attachment, AuditEvent, Comment, DisposalEntry, RecordRetention, Ticket, db
+from models import Attachment, AuditEvent, Case, Comment, DisposalEntry, RecordRetention, Ticket, db
 from tests.factories import make_case
 
 from .conftest import make_completed
@@ -95,6 +95,9 @@ def test_two_steps_dispose_files_and_keep_tombstone(app, client, auth, users, ca
     auth.login("dx")
     case_page = client.get(f"/cases/{case.ref}").get_data(as_text=True)
     assert "保存期間満了により廃棄済み" in case_page
+    assert "規程を確認して押印欄を削除し" in case_page  # the published case itself is not affected
+    case_after = db.session.get(Case, case.id, populate_existing=True)
+    assert case_after.status == "published" and case_after.source_ticket_id == ticket.id
     assert client.get("/reports/export/tickets.csv?status=closed").get_data(as_text=True).count(ticket.number) == 1
     assert runner.invoke(args=["jobs", "run"]).output.count("廃棄 0件") == 1  # idempotent
 
