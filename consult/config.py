@@ -68,6 +68,13 @@ def from_env() -> dict:
         "CONSULT_DESK_EMAIL": os.environ.get("CONSULT_DESK_EMAIL", ""),
         "CONSULT_SLA": _sla_from_env(),
         "CONSULT_REOPEN_DAYS": _int("CONSULT_REOPEN_DAYS", 14),
+        # 公文書 retention: when the 保存期間 starts ("fiscal": 4/1 of the fiscal year after completion;
+        # "completion": the day after completion), the period of 分類 without a rule, 保存場所, and the folder of the
+        # disposal ledger file and transfer packages (outside the database, so a restore can re-apply disposals)
+        "CONSULT_RETENTION_START": os.environ.get("CONSULT_RETENTION_START", "fiscal"),
+        "CONSULT_RETENTION_DEFAULT_YEARS": _int("CONSULT_RETENTION_DEFAULT_YEARS", 5),
+        "CONSULT_RECORDS_LOCATION": os.environ.get("CONSULT_RECORDS_LOCATION", "業務DX相談窓口システム（サーバ）"),
+        "CONSULT_RECORDS_DIR": os.environ.get("CONSULT_RECORDS_DIR", ""),  # default: CONSULT_INSTANCE/records
         "CONSULT_LOCKOUT_ATTEMPTS": _int("CONSULT_LOCKOUT_ATTEMPTS", 5),
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
         "CONSULT_SESSION_IDLE_MINUTES": _int("CONSULT_SESSION_IDLE_MINUTES", 30),
@@ -100,7 +107,20 @@ def _cli_command() -> bool:
     """True when a `flask` command other than `run` loaded the app (no web sessions are served)."""
     argv0 = os.path.basename(sys.argv[0]) if sys.argv else ""
     is_flask = argv0 == "flask" or sys.argv[0].endswith(os.path.join("flask", "__main__.py"))
-    return is_flask and "run" not in sys.argv[1:]
+    return is_flask and _first_command(sys.argv[1:]) != "run"  # `jobs run` is a command, `run` the server
+
+
+def _first_command(args: list[str]) -> str | None:
+    """The first positional argument after flask's own options (--app X, -A X, --debug …)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--app", "-A", "--env-file", "-e"):
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def check(config) -> None:

@@ -21,7 +21,7 @@ def navigation() -> list[tuple[str, str]]:
         items += [("受付一覧", "desk.queue"), ("担当状況", "desk.workload")]
     items.append(("事例をさがす", "cases.index"))
     if current_user.is_staff:
-        items += [("事例の管理", "cases.manage"), ("実績", "reports.dashboard")]
+        items += [("事例の管理", "cases.manage"), ("実績", "reports.dashboard"), ("公文書", "records.due")]
     if current_user.is_admin:
         items.append(("管理", "admin.index"))
     return items

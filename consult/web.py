@@ -15,6 +15,7 @@ def _register_blueprints(app: Flask) -> None:
     from .desk import bp as desk_bp
     from .main import bp as main_bp
     from .ops import bp as ops_bp
+    from .records import bp as records_bp
     from .reports import bp as reports_bp
     from .tickets import bp as tickets_bp
 
@@ -26,6 +27,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(records_bp, url_prefix="/records")
 
 
 def _configure_login(app: Flask) -> None:

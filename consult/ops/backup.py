@@ -125,6 +125,9 @@ def restore_backup(source: str, force: bool = False) -> dict:
     counts = table_counts()
     if counts != manifest["tables"]:
         raise BackupError(f"復元後の件数がバックアップと一致しません: {counts} != {manifest['tables']}")
+    from consult.records import reapply
+
+    manifest["reapplied_disposals"] = reapply.reapply()  # disposals made after the backup stay disposed
     return manifest
 
 

@@ -31,6 +31,8 @@ def restore_command(path, force):
     except backups.BackupError as exc:
         fail(exc.message)
     click.echo(f"復元しました: {path}（{manifest['created_at']} 時点）。検索索引を再構築しました")
+    reapplied = manifest.get("reapplied_disposals") or []
+    click.echo(f"廃棄簿に基づいて再び廃棄した記録: {len(reapplied)}件 {' '.join(reapplied)}".rstrip())
 
 
 @click.group("attachments")
@@ -59,3 +61,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(attachments_group)
+    from .jobs import jobs_cli
+
+    app.cli.add_command(jobs_cli)

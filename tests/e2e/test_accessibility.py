@@ -45,6 +45,11 @@ def _history(page):
     return _ticket(page).replace("/tickets/", "/desk/tickets/") + "/history"
 
 
+def _record(page):
+    """The 保存期間 page of a record due in 2040 (from the 保存期間満了 list)."""
+    return _first_link(page, "/records/?as_of=2040-04-01", "table a[href*='/records/r/']")
+
+
 def _user_edit(page):
     """The edit page of a user (管理)."""
     return _first_link(page, "/admin/users", "table a[href*='/admin/users/'][href$='/edit']")
@@ -86,6 +91,11 @@ PAGES = [
     ("dx1", "事例の編集", _case_edit),
     ("dx1", "実績", "/reports/"),
     ("dx1", "404", "/tickets/DX-1999-9999"),
+    ("dx1", "保存期間満了", "/records/?as_of=2040-04-01"),
+    ("dx1", "記録の保存期間", _record),
+    ("dx1", "廃棄・移管の承認", "/records/approvals"),
+    ("dx1", "ファイル管理簿", "/records/ledger"),
+    ("dx1", "移管・廃棄簿", "/records/disposals"),
     ("admin", "管理", "/admin/"),
     ("admin", "利用者", "/admin/users"),
     ("admin", "利用者の追加", "/admin/users/new"),
@@ -95,6 +105,8 @@ PAGES = [
     ("admin", "分類", "/admin/categories"),
     ("admin", "分類の編集", _category_edit),
     ("admin", "実績", "/reports/"),
+    ("admin", "保存期間の設定", "/records/settings"),
+    ("admin", "廃棄・移管の承認", "/records/approvals"),
 ]
 SLUGS = {
     "ログイン": "login", "ホーム": "home", "相談する": "intake", "相談する（入力エラー）": "intake-errors",
@@ -104,6 +116,8 @@ SLUGS = {
     "事例の画面（DX担当）": "case-staff", "事例の管理": "case-manage", "事例を書く": "case-new", "事例の編集": "case-edit",
     "実績": "reports", "管理": "admin", "利用者": "users", "利用者の追加": "user-new", "利用者の編集": "user-edit",
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",
+    "保存期間満了": "records-due", "記録の保存期間": "records-record", "廃棄・移管の承認": "records-approvals",
+    "ファイル管理簿": "records-ledger", "移管・廃棄簿": "records-disposals", "保存期間の設定": "records-settings",
 }
 IDS = [f"{login or 'anonymous'}-{SLUGS[name]}" for login, name, _ in PAGES]
 NARROW = [  # pages checked at 200 % zoom and at 375 px

@@ -123,6 +123,26 @@ MATRIX = [
     ("admin.category_edit", "POST", "/admin/categories/{c}/edit", {"name": "改名した分類", "active": "y"},
      row(LOGIN, 403, 403, 403, 302)),
     ("admin.category_move", "POST", "/admin/categories/{c}/move", {"direction": "up"}, row(LOGIN, 403, 403, 403, 302)),
+    # 公文書 (records): DX staff propose, admins approve and set the schedule; refused input changes nothing
+    ("records.due", "GET", "/records/", None, STAFF),
+    ("records.propose", "POST", "/records/propose", {"as_of": "2026-01-01"}, row(LOGIN, 403, 403, 422, 422)),
+    ("records.approvals", "GET", "/records/approvals", None, STAFF),
+    ("records.approve", "POST", "/records/999999/approve", {"version": "0"}, row(LOGIN, 403, 403, 403, 404)),
+    ("records.reject", "POST", "/records/999999/reject", {"version": "0"}, row(LOGIN, 403, 403, 403, 404)),
+    ("records.confirm", "POST", "/records/999999/confirm", {"version": "0"}, row(LOGIN, 403, 403, 403, 404)),
+    ("records.package", "GET", "/records/packages/transfer-none.zip", None, row(LOGIN, 403, 403, 403, 404)),
+    ("records.record", "GET", "/records/r/{t}", None, STAFF),
+    ("records.extend", "POST", "/records/r/{t}/extend", {"years": "1", "reason": "", "version": "0"},
+     row(LOGIN, 403, 403, 422, 422)),
+    ("records.hold", "POST", "/records/r/{t}/hold", {"reason": "", "version": "0"}, row(LOGIN, 403, 403, 422, 422)),
+    ("records.release", "POST", "/records/r/{t}/release", {"version": "0"}, row(LOGIN, 403, 403, 422, 422)),
+    ("records.ledger", "GET", "/records/ledger", None, STAFF),
+    ("records.disposals", "GET", "/records/disposals", None, STAFF),
+    ("records.ledger_download", "GET", "/records/ledger/files.csv", None, STAFF),
+    ("records.settings", "GET", "/records/settings", None, ADMIN),
+    ("records.settings_save", "POST", "/records/settings/none",
+     {"rnone-category": "none", "rnone-years": "7", "rnone-action": "dispose", "rnone-version": "0"},
+     row(LOGIN, 403, 403, 403, 422)),
 ]
 
 

@@ -1,0 +1,45 @@
+"""`flask --app app jobs run`: run every registered periodic job once (cron or a systemd timer calls it).
+
+A minimal registry until the desk's job runner lands: each job is "module:function", the function takes no
+argument and returns a one-line summary. Keep each job in its own module; add one line here to register it.
+"""
+from importlib import import_module
+
+import click
+from flask.cli import AppGroup
+
+JOBS: dict[str, str] = {
+    "records": "consult.records.jobs:run",  # approved 公文書 disposals and transfers
+}
+
+jobs_cli = AppGroup("jobs", help="定期処理を実行します。")
+
+
+def resolve(spec: str):
+    """The function named by "module:function"."""
+    module, _, name = spec.partition(":")
+    return getattr(import_module(module), name)
+
+
+def run_all(echo=click.echo) -> int:
+    """Run every job; a failing job is reported and the others still run. Returns the number of failures."""
+    failures = 0
+    for name, spec in JOBS.items():
+        try:
+            summary = resolve(spec)()
+        except Exception as exc:  # noqa: BLE001  (one broken job must not stop the others)
+            from models import db
+
+            db.session.rollback()
+            failures += 1
+            echo(f"{name}: 失敗しました: {exc}", err=True)
+            continue
+        echo(f"{name}: {summary}")
+    return failures
+
+
+@jobs_cli.command("run")
+def jobs_run():
+    """Run every registered job once."""
+    if run_all():
+        raise SystemExit(1)
