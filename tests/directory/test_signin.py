@@ -72,7 +72,7 @@ def test_renamed_login_keeps_the_account(client, departments, slapd):
     client.post("/logout")
     first = db.session.query(User).filter_by(login="sato").one()
     slapd.modrdn(dn_of("sato"), "uid=kato")
-    slapd.modify(f"dn: uid=kato,ou=jinji,ou=somu,ou=people,dc=pref,dc=example\nchangetype: modify\nreplace: cn\ncn: 加藤 一郎\n")
+    slapd.modify("dn: uid=kato,ou=jinji,ou=somu,ou=people,dc=pref,dc=example\nchangetype: modify\nreplace: cn\ncn: 加藤 一郎\n")
     assert login(client, "kato").status_code == 302
     db.session.expire_all()
     renamed = db.session.get(User, first.id)

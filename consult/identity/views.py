@@ -1,0 +1,58 @@
+"""Identity admin pages (HTTP only; the services own the rules)."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consult.admin import service as admin_service
+from consult.auth import totp
+from consult.auth.guards import admin_required
+from consult.directory import settings as directory_settings
+from consult.directory import sync
+
+from . import bp
+from .forms import ResetSecondFactorForm
+
+
+def _actor():
+    """The signed-in admin as a plain User."""
+    return current_user._get_current_object()
+
+
+@bp.route("/directory", methods=["GET", "POST"])
+@admin_required
+def directory():
+    """The last directory syncs and their differences; run a dry run or a sync."""
+    error = None
+    if request.method == "POST":
+        dry_run = request.form.get("action") != "apply"
+        try:
+            run = sync.run(dry_run=dry_run, actor=_actor())
+        except (sync.SyncError, directory_settings.DirectoryConfigError) as exc:
+            error = exc.message
+        else:
+            counts = sync.counts(run)
+            flash(("差分を確認しました（変更はしていません）: " if dry_run else "同期しました: ")
+                  + " / ".join(f"{label} {counts[k]}件" for k, label in sync.KINDS.items()), "success")
+            return redirect(url_for("identity.directory"))
+    runs = sync.last_runs()
+    return render_template("identity/directory.html", title="ディレクトリ同期", runs=runs, latest=runs[0] if runs else None,
+                           kinds=sync.KINDS, labels=sync.FIELD_LABELS, counts=sync.counts,
+                           configured=directory_settings.configured(), error=error), 422 if error else 200
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["GET", "POST"])
+@admin_required
+def reset_second_factor(user_id):
+    """Reset a user's second factor (lost phone) with a reason; the user enrols again at the next sign-in."""
+    user = admin_service.get_user(user_id)
+    form = ResetSecondFactorForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            totp.admin_reset(user, form.reason.data, actor=_actor())
+        except totp.SecondFactorError as exc:
+            error = exc.message
+        else:
+            flash(f"{user.login} の2段階認証をリセットしました。次回ログイン時に設定し直します。", "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    status = 422 if (error or form.errors) else 200
+    return render_template("identity/reset_second_factor.html", title="2段階認証のリセット", user=user, form=form, error=error), status
