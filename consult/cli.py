@@ -92,6 +92,8 @@ def init_app(app: Flask) -> None:
     mail_cli.init_app(app)
     from .directory import cli as directory_cli
     directory_cli.init_app(app)
+    from .identity import cli as identity_cli
+    identity_cli.init_app(app)
     try:
         from .search import cli as search_cli
     except ImportError:  # the search package may not be wired yet

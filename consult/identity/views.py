@@ -8,8 +8,8 @@ from consult.auth.guards import admin_required
 from consult.directory import settings as directory_settings
 from consult.directory import sync
 
-from . import bp
-from .forms import ResetSecondFactorForm
+from . import bp, user_import
+from .forms import ImportForm, ResetSecondFactorForm
 
 
 def _actor():
@@ -56,3 +56,26 @@ def reset_second_factor(user_id):
             return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 422 if (error or form.errors) else 200
     return render_template("identity/reset_second_factor.html", title="2段階認証のリセット", user=user, form=form, error=error), status
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@admin_required
+def users_import():
+    """Upload a CSV of users; every line is checked first and nothing is stored when one is wrong."""
+    form = ImportForm()
+    error, problems = None, []
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not getattr(upload, "filename", ""):
+            error = "CSVファイルを選んでください"
+        else:
+            try:
+                result = user_import.import_users(upload.read(), actor=_actor())
+            except user_import.ImportError_ as exc:
+                error, problems = exc.message, exc.problems
+            else:
+                flash(f"CSVから利用者を取り込みました: {result.summary()}", "success")
+                return redirect(url_for("admin.users"))
+    status = 422 if (error or form.errors) else 200
+    return render_template("identity/users_import.html", title="利用者の一括登録", form=form, error=error,
+                           problems=problems), status
