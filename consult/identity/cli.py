@@ -29,4 +29,6 @@ def init_app(app: Flask) -> None:
     """Add `import` to the `users` command group."""
     from consult.cli import users_cli
 
+    from . import reorg  # noqa: F401  (registers the 組織改正 job for `jobs run`)
+
     users_cli.add_command(users_import)

@@ -8,8 +8,8 @@ from consult.auth.guards import admin_required
 from consult.directory import settings as directory_settings
 from consult.directory import sync
 
-from . import bp, user_import
-from .forms import ImportForm, ResetSecondFactorForm
+from . import bp, reorg, user_import
+from .forms import ImportForm, OrgChangeForm, ResetSecondFactorForm
 
 
 def _actor():
@@ -79,3 +79,48 @@ def users_import():
     status = 422 if (error or form.errors) else 200
     return render_template("identity/users_import.html", title="利用者の一括登録", form=form, error=error,
                            problems=problems), status
+
+
+def _org_form(formdata=None) -> OrgChangeForm:
+    """The 組織改正 form with the department choices (部局 for moves, 課 for merges)."""
+    form = OrgChangeForm(formdata=formdata)
+    depts = reorg.active_departments()
+    form.department.choices = [(0, "選んでください")] + [(d.id, d.full_name) for d in depts]
+    form.new_parent.choices = [("", "—")] + [(d.id, d.name) for d in depts if d.parent_id is None]
+    form.target.choices = [("", "—")] + [(d.id, d.full_name) for d in depts if d.parent_id is not None]
+    return form
+
+
+@bp.route("/reorganisations", methods=["GET", "POST"])
+@admin_required
+def reorganisations():
+    """組織改正: schedule a rename, move or merge with an effective date; the list of steps."""
+    form = _org_form(request.form if request.method == "POST" else None)
+    error = None
+    if request.method == "POST" and form.validate():
+        try:
+            change = reorg.schedule(form.kind.data, form.department.data, form.effective_on.data, new_name=form.new_name.data,
+                                    new_parent_id=form.new_parent.data, target_id=form.target.data, note=form.note.data,
+                                    actor=_actor())
+        except reorg.ReorgError as exc:
+            error = exc.message
+        else:
+            flash(f"{change.department.full_name} の{change.kind_label}を {change.effective_on.isoformat()} に予定しました。", "success")
+            return redirect(url_for("identity.reorganisations"))
+    status = 422 if (error or form.errors) else 200
+    return render_template("identity/reorganisations.html", title="組織改正", form=form, error=error,
+                           changes=reorg.listing()), status
+
+
+@bp.route("/reorganisations/<int:change_id>/cancel", methods=["POST"])
+@admin_required
+def reorganisation_cancel(change_id):
+    """Cancel a scheduled step."""
+    change = reorg.get(change_id)
+    try:
+        reorg.cancel(change, actor=_actor())
+    except reorg.ReorgError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("組織改正の予定を取り消しました。", "success")
+    return redirect(url_for("identity.reorganisations"))

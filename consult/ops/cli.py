@@ -59,3 +59,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(attachments_group)
+    from . import jobs
+
+    jobs.init_app(app)
