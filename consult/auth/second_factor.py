@@ -13,7 +13,7 @@ from . import bp, login_flow, service, signin, totp
 class CodeForm(FlaskForm):
     """A six-digit code from the app, or a recovery code."""
 
-    code = StringField("確認コード", validators=[DataRequired(message="確認コードを入力してください"), Length(max=20)])
+    code = StringField("確認コード", validators=[DataRequired(message="確認コードを入力してください"), Length(max=32)])
 
 
 def _pending_key() -> str:

@@ -37,7 +37,7 @@ def enrol(client, login):
     assert "<svg" in page and "認証アプリに登録するQRコード" in page
     done = client.post("/login/second-factor/setup", data={"code": oathtool(secret)})
     assert done.status_code == 200
-    codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", done.get_data(as_text=True))
+    codes = re.findall(r"<code>([0-9a-f]{10}-[0-9a-f]{10})</code>", done.get_data(as_text=True))
     return secret, codes
 
 
@@ -65,7 +65,7 @@ def enrol_rest(client):
     page = client.get("/login/second-factor/setup").get_data(as_text=True)
     secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)
     done = client.post("/login/second-factor/setup", data={"code": oathtool(secret)})
-    return secret, re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", done.get_data(as_text=True))
+    return secret, re.findall(r"<code>([0-9a-f]{10}-[0-9a-f]{10})</code>", done.get_data(as_text=True))
 
 
 def test_sign_in_with_code_replay_and_expiry(client, users):

@@ -73,6 +73,8 @@ PAGES = [
     ("req1", "事例をさがす（結果なし）", "/cases/?q=存在しない言葉ぬぬぬ"),
     ("req1", "事例の画面", _case),
     ("req1", "パスワード変更", "/password"),
+    ("req1", "2段階認証", "/account/two-factor"),
+    ("req1", "2段階認証の設定", "/login/second-factor/setup"),
     ("req1", "404", "/no-such-page"),
     ("dx1", "ホーム", "/"),
     ("dx1", "受付一覧", "/desk/"),
@@ -94,6 +96,9 @@ PAGES = [
     ("admin", "所属の編集", _department_edit),
     ("admin", "分類", "/admin/categories"),
     ("admin", "分類の編集", _category_edit),
+    ("admin", "利用者の一括登録", "/admin/users/import"),
+    ("admin", "組織改正", "/admin/reorganisations"),
+    ("admin", "ディレクトリ同期", "/admin/directory"),
     ("admin", "実績", "/reports/"),
 ]
 SLUGS = {
@@ -104,6 +109,8 @@ SLUGS = {
     "事例の画面（DX担当）": "case-staff", "事例の管理": "case-manage", "事例を書く": "case-new", "事例の編集": "case-edit",
     "実績": "reports", "管理": "admin", "利用者": "users", "利用者の追加": "user-new", "利用者の編集": "user-edit",
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",
+    "2段階認証": "two-factor", "2段階認証の設定": "two-factor-setup", "利用者の一括登録": "users-import",
+    "組織改正": "reorganisations", "ディレクトリ同期": "directory",
 }
 IDS = [f"{login or 'anonymous'}-{SLUGS[name]}" for login, name, _ in PAGES]
 NARROW = [  # pages checked at 200 % zoom and at 375 px
