@@ -161,3 +161,21 @@ def test_staff_cannot_turn_it_off(client, users):
     secret, _ = enrol(client, "dx")
     response = client.post("/account/two-factor", data={"code": oathtool(secret, "now + 30 seconds"), "action": "disable"})
     assert response.status_code == 422 and "解除できません" in response.get_data(as_text=True)
+
+
+def test_rate_limit_on_codes(users, database_url, tmp_path):
+    """Many code posts for one half-signed-in account answer 429 before the lockout would even matter."""
+    from consult import create_app
+    from consult.extensions import limiter
+    from tests.conftest import make_config
+
+    limited = create_app(make_config(database_url, tmp_path, RATELIMIT_ENABLED=True, CONSULT_TOTP_REQUIRED_ROLES="dx_staff,admin",
+                                     CONSULT_LOCKOUT_ATTEMPTS=100))
+    limiter.reset()
+    client = limited.test_client()
+    client.post("/login", data={"login": "dx", "password": PASSWORD})
+    codes = [client.post("/login/second-factor/setup", data={"code": "000000"}).status_code for _ in range(12)]
+    assert 429 in codes
+    limiter.reset()
+    with limited.app_context():
+        db.engine.dispose()

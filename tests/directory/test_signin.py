@@ -150,3 +150,11 @@ def test_objectguid_is_read_as_uuid():
 
     guid = uuid.UUID("2f3a6b1c-0d4e-4f5a-9b8c-7d6e5f4a3b2c")
     assert stable_id(guid.bytes_le) == str(guid)
+
+
+def test_directory_admin_must_enrol_the_second_factor(client, departments, app):
+    """A directory admin (by group) is sent to the enrolment after the directory accepted the password."""
+    app.config["CONSULT_TOTP_REQUIRED_ROLES"] = "dx_staff,admin"
+    response = login(client, "kanri")
+    assert response.headers["Location"].endswith("/login/second-factor/setup")
+    assert client.get("/admin/").status_code == 302  # not signed in before the second factor
