@@ -139,6 +139,8 @@ def remaining_recovery_codes(user: User) -> int:
 
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     """New recovery codes after a right TOTP code (the old ones stop working)."""
+    if user.totp_enabled_at is None:
+        raise SecondFactorError("2段階認証が設定されていません")
     if not _accept_totp(user, code):
         db.session.commit()
         raise SecondFactorError(CODE_WRONG)
@@ -163,6 +165,8 @@ def disable_own(user: User, code: str, required: bool) -> None:
     """A user turns the optional second factor off (after a right code); required roles cannot."""
     if required:
         raise SecondFactorError("DX担当と管理者は2段階認証を解除できません")
+    if user.totp_enabled_at is None:
+        raise SecondFactorError("2段階認証が設定されていません")
     if not _accept_totp(user, code):
         db.session.commit()
         raise SecondFactorError(CODE_WRONG)
