@@ -45,11 +45,13 @@ def _plan(entries, memberships, settings) -> list[dict]:
     """Every difference between the directory and the accounts, with what to do about it."""
     departments = mapping.departments_by_code()
     anchored = {u.directory_id: u for u in db.session.scalars(select(User).where(User.directory_id.is_not(None)))}
+    importable = {u.login.lower(): u for u in db.session.scalars(  # made by the CSV import: anchored by login
+        select(User).where(User.directory_id.is_(None), User.password_hash == ""))}
     seen = set()
     plan = []
     for entry in entries:
         seen.add(entry.directory_id)
-        user = anchored.get(entry.directory_id) or mapping.local_for(entry)
+        user = anchored.get(entry.directory_id) or importable.pop(entry.login.lower(), None)
         values = mapping.wanted(entry, _role(entry, settings, memberships, user), departments)
         code_known = (entry.department_code or "") in departments
         if not code_known:

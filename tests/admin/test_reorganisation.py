@@ -112,3 +112,15 @@ def test_admin_page_schedules_and_cancels(client, auth, users):
     assert client.post(f"/admin/reorganisations/{change.id}/cancel").status_code == 302
     db.session.refresh(change)
     assert change.status == "cancelled"
+
+
+def test_admin_form_bad_input_in_japanese(client, auth, users):
+    """No department, a malformed date, an unknown kind: Japanese messages and 422, never a 500."""
+    org()
+    auth.login("admin")
+    response = client.post("/admin/reorganisations", data={"kind": "rename", "department": "", "effective_on": "来年の春"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "対象の所属を選んでください" in page and "実施日を入力してください" in page
+    odd = client.post("/admin/reorganisations", data={"kind": "split", "department": "abc", "effective_on": "2099-01-01"})
+    assert odd.status_code == 422
