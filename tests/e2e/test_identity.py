@@ -105,3 +105,31 @@ def test_directory_sync_page(e2e, e2e_server, tmp_path):
     finally:
         app.config.update(saved)
         server.stop()
+
+
+def test_staff_enrol_at_sign_in(e2e, e2e_server):
+    """With the second factor required for DX staff, a new staff member is led through the enrolment at sign-in."""
+    from consult.auth.passwords import hash_password
+
+    app = e2e_server["app"]
+    with app.app_context():
+        if not db.session.query(User).filter_by(login="e2e_dx").count():
+            db.session.add(User(login="e2e_dx", name="必須 二段", role="dx_staff", password_hash=hash_password("e2e-pass-2026y")))
+            db.session.commit()
+    saved = app.config["CONSULT_TOTP_REQUIRED_ROLES"]
+    app.config["CONSULT_TOTP_REQUIRED_ROLES"] = "dx_staff,admin"
+    try:
+        page = e2e.new_page()
+        sign_in(page, "e2e_dx", "e2e-pass-2026y")
+        assert page.url.endswith("/login/second-factor/setup")
+        assert "設定が必要です" in page.content()
+        secret = page.locator("#totp-secret").inner_text()
+        page.get_by_label("確認コード").fill(oathtool(secret))
+        with page.expect_navigation():
+            page.get_by_role("button", name="設定を完了する").click()
+        assert page.locator(".recovery-codes li").count() == 10
+        with page.expect_navigation():
+            page.get_by_role("link", name="控えたので続ける").click()
+        assert "/desk" in page.url
+    finally:
+        app.config["CONSULT_TOTP_REQUIRED_ROLES"] = saved
