@@ -295,7 +295,8 @@ def start_server(args, port: int) -> subprocess.Popen:
            "CONSULT_BIND": f"127.0.0.1:{port}", "CONSULT_WORKERS": str(args.workers),
            "CONSULT_SECRET_KEY": secrets.token_urlsafe(32), "CONSULT_MAIL_SERVER": "",
            "CONSULT_RATELIMIT_STORAGE": f"redis://127.0.0.1:6379/{args.redis_db}", "CONSULT_LOG_LEVEL": "warning",
-           "CONSULT_ATTACHMENTS": args.attachments, "CONSULT_INSTANCE": args.attachments}
+           "CONSULT_ATTACHMENTS": args.attachments, "CONSULT_INSTANCE": args.attachments,
+           "CONSULT_TOTP_REQUIRED_ROLES": ""}  # simulated staff sign in with a password only
     log = open(Path(args.attachments) / "gunicorn.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:app"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

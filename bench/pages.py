@@ -46,6 +46,7 @@ def make_app(url: str, index_dir: str):
         "SQLALCHEMY_DATABASE_URI": url, "CONSULT_SEARCH_INDEX": index_dir, "SECRET_KEY": "bench-pages-secret-0123456789",
         "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "MAIL_SERVER": "",
         "CONSULT_ATTACHMENTS": str(work / "att"), "CONSULT_INSTANCE": str(work / "instance"),
+        "CONSULT_TOTP_REQUIRED_ROLES": "",  # page timings, not the second-factor step
     })
 
 

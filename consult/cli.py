@@ -93,6 +93,10 @@ def init_app(app: Flask) -> None:
     from .records import cli as records_cli
 
     records_cli.init_app(app)
+    from .directory import cli as directory_cli
+    directory_cli.init_app(app)
+    from .identity import cli as identity_cli
+    identity_cli.init_app(app)
     try:
         from .search import cli as search_cli
     except ImportError:  # the search package may not be wired yet

@@ -83,6 +83,22 @@ def from_env() -> dict:
         "CONSULT_HTTPS": https,
         # reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto are believed (0: none, use the peer)
         "CONSULT_TRUSTED_PROXIES": _int("CONSULT_TRUSTED_PROXIES", 0),
+        # directory sign-in and sync (LDAP / Active Directory); empty URL = local passwords only
+        "CONSULT_LDAP_URL": os.environ.get("CONSULT_LDAP_URL", ""),
+        "CONSULT_LDAP_BIND_DN": os.environ.get("CONSULT_LDAP_BIND_DN", ""),
+        "CONSULT_LDAP_BIND_PASSWORD": os.environ.get("CONSULT_LDAP_BIND_PASSWORD", ""),
+        "CONSULT_LDAP_USER_BASE": os.environ.get("CONSULT_LDAP_USER_BASE", ""),
+        "CONSULT_LDAP_USER_FILTER": os.environ.get("CONSULT_LDAP_USER_FILTER") or "(uid={login})",
+        "CONSULT_LDAP_ATTRS": os.environ.get("CONSULT_LDAP_ATTRS")
+        or "login=uid,name=cn,email=mail,department=departmentNumber,id=entryUUID",
+        "CONSULT_LDAP_ROLE_GROUPS": os.environ.get("CONSULT_LDAP_ROLE_GROUPS", ""),
+        "CONSULT_LDAP_NESTED_GROUPS": os.environ.get("CONSULT_LDAP_NESTED_GROUPS", "recursive"),
+        "CONSULT_LDAP_CA_FILE": os.environ.get("CONSULT_LDAP_CA_FILE", ""),
+        "CONSULT_LDAP_TIMEOUT": _int("CONSULT_LDAP_TIMEOUT", 5),
+        # second factor (TOTP): the issuer shown in authenticator apps
+        "CONSULT_TOTP_ISSUER": os.environ.get("CONSULT_TOTP_ISSUER", "業務DX相談窓口"),
+        # roles that must use the second factor (enrolment at their next sign-in); others may opt in
+        "CONSULT_TOTP_REQUIRED_ROLES": os.environ.get("CONSULT_TOTP_REQUIRED_ROLES", "dx_staff,admin"),
         "MAIL_SERVER": os.environ.get("CONSULT_MAIL_SERVER", ""),
         "MAIL_PORT": _int("CONSULT_MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("CONSULT_MAIL_USERNAME", ""),

@@ -28,6 +28,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(records_bp, url_prefix="/records")
+    from .identity import bp as identity_bp
+
+    app.register_blueprint(identity_bp, url_prefix="/admin")
 
 
 def _configure_login(app: Flask) -> None:

@@ -5,6 +5,7 @@ from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, 
 from .category import Category
 from .db import db, utcnow
 from .department import Department
+from .identity import ORG_CHANGE_KINDS, DepartmentVersion, DirectorySync, OrgChange, RecoveryCode
 from .outbox import IndexOutbox, MailOutbox
 from .records import DisposalEntry, RecordRetention, RetentionRule
 from .ticket import (
@@ -24,7 +25,9 @@ from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
     "AuditEvent", "Attachment", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
-    "CaseRevision", "Category", "Comment", "Department", "DisposalEntry", "RecordRetention", "RetentionRule", "IndexOutbox", "MailOutbox", "OPEN_STATUSES",
+    "CaseRevision", "Category", "Comment", "Department", "DepartmentVersion", "DirectorySync", "DisposalEntry",
+    "ORG_CHANGE_KINDS", "OrgChange", "RecordRetention", "RecoveryCode", "RetentionRule", "IndexOutbox", "MailOutbox",
+    "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
     "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",

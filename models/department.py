@@ -16,8 +16,10 @@ class Department(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # set when a 組織改正 merged this 所属 into another (it stays, inactive, for past reports)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
 
-    parent: Mapped["Department | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+    parent: Mapped["Department | None"] = relationship(remote_side=[id], foreign_keys=[parent_id], lazy="joined", join_depth=1)
 
     @property
     def full_name(self) -> str:

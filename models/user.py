@@ -40,6 +40,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     session_token: Mapped[str | None] = mapped_column(String(64))
+    # the directory's stable id (entryUUID / objectGUID): a renamed login keeps its account and tickets
+    directory_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # the last accepted time step: a code is never accepted twice
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     # loaded on demand (lists of staff use selectinload): every ticket query joins users, and an eager

@@ -113,6 +113,7 @@ def make_config(database_url, tmp_path, **overrides) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "",
+        "CONSULT_TOTP_REQUIRED_ROLES": "",  # tests of the second factor turn it on (tests/auth/test_second_factor.py)
     }
     config.update(overrides)
     return config

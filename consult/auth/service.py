@@ -27,30 +27,50 @@ def find_user(login: str) -> User | None:
 
 def authenticate(login: str, password: str) -> User:
     """Return the user if the password is right and the account usable; count failures and lock."""
+    user = check_local_password(login, password)
+    complete_login(user)
+    return user
+
+
+def is_locked(user: User) -> bool:
+    """Whether the account is locked after repeated failures."""
+    return bool(user.locked_until and user.locked_until > utcnow())
+
+
+def register_failure(user: User) -> None:
+    """Count a failed sign-in step (password or second factor) and lock after too many; commits."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= current_app.config["CONSULT_LOCKOUT_ATTEMPTS"]:
+        user.locked_until = utcnow() + timedelta(minutes=current_app.config["CONSULT_LOCKOUT_MINUTES"])
+        user.failed_logins = 0
+        record("user.locked", "user", user.id, actor=None, after={"locked_until": user.locked_until.isoformat()})
+    db.session.commit()
+
+
+def check_local_password(login: str, password: str) -> User:
+    """First factor against the local password hash: the user, or LoginFailed (failures counted)."""
     user = find_user(login)
-    now = utcnow()
     if user is None:
         verify_password(None, password)
         raise LoginFailed(LOGIN_FAILED)
-    if user.locked_until and user.locked_until > now:
+    if is_locked(user):
         verify_password(None, password)
         raise LoginFailed(LOGIN_FAILED)
     if not verify_password(user.password_hash, password) or not user.active:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= current_app.config["CONSULT_LOCKOUT_ATTEMPTS"]:
-            user.locked_until = now + timedelta(minutes=current_app.config["CONSULT_LOCKOUT_MINUTES"])
-            user.failed_logins = 0
-            record("user.locked", "user", user.id, actor=None, after={"locked_until": user.locked_until.isoformat()})
-        db.session.commit()
+        register_failure(user)
         raise LoginFailed(LOGIN_FAILED)
+    return user
+
+
+def complete_login(user: User, method: str = "password") -> None:
+    """Every factor passed: reset the failure count, note the time, audit the login; commits."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     if not user.session_token:
         user.session_token = secrets.token_hex(16)
-    record("user.login", "user", user.id, actor=user)
+    record("user.login", "user", user.id, actor=user, after={"method": method} if method != "password" else None)
     db.session.commit()
-    return user
 
 
 def set_password(user: User, new_password: str, actor: User | None = None, force_change: bool = False) -> None:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from consult.errors import DomainError
 from consult.extensions import limiter
 
-from . import bp, service
+from . import bp, login_flow, service, signin
 from .forms import LoginForm, PasswordForm
 
 
@@ -39,19 +39,15 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = service.authenticate(form.login.data, form.password.data)
-        except service.LoginFailed as exc:
+            user = signin.first_factor(form.login.data, form.password.data)
+        except (service.LoginFailed, signin.DirectoryDown) as exc:
             error = exc.message
         else:
             next_url = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session on login (no fixation)
-            login_user(user, remember=bool(form.remember.data))
-            session.permanent = False
-            if user.must_change_password:
-                flash("パスワードの変更が必要です。新しいパスワードを設定してください。", "warning")
-                return redirect(url_for("auth.password"))
-            flash(f"{user.name}さん、ようこそ。", "success")
-            return redirect(next_url or url_for("main.home"))
+            if signin.needs_second_factor(user):
+                return login_flow.start_second_factor(user, remember=bool(form.remember.data), next_url=next_url)
+            service.complete_login(user)
+            return login_flow.finish_login(user, remember=bool(form.remember.data), next_url=next_url)
     status = 200 if not (error or form.errors) else 422
     return render_template("auth/login.html", form=form, error=error), status
 

@@ -61,6 +61,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(attachments_group)
-    from .jobs import jobs_cli
+    from . import jobs
 
-    app.cli.add_command(jobs_cli)
+    jobs.init_app(app)

@@ -1,22 +1,36 @@
 """`flask --app app jobs run`: run every registered periodic job once (cron or a systemd timer calls it).
 
-A minimal registry until the desk's job runner lands: each job is "module:function", the function takes no
-argument and returns a one-line summary. Keep each job in its own module; add one line here to register it.
+A minimal registry: each job is either "module:function" in JOBS or a function added with `@register(name)`;
+the function takes no argument and returns a one-line summary.
 """
+from collections.abc import Callable
 from importlib import import_module
 
 import click
+from flask import Flask
 from flask.cli import AppGroup
 
-JOBS: dict[str, str] = {
+JOBS: dict[str, str | Callable[[], str]] = {
     "records": "consult.records.jobs:run",  # approved 公文書 disposals and transfers
 }
 
 jobs_cli = AppGroup("jobs", help="定期処理を実行します。")
 
 
-def resolve(spec: str):
-    """The function named by "module:function"."""
+def register(name: str):
+    """Decorator: add a job function under `name` (registering the same name again replaces it)."""
+
+    def decorator(func):
+        JOBS[name] = func
+        return func
+
+    return decorator
+
+
+def resolve(spec):
+    """The function named by "module:function" (or the function itself)."""
+    if callable(spec):
+        return spec
     module, _, name = spec.partition(":")
     return getattr(import_module(module), name)
 
@@ -24,7 +38,7 @@ def resolve(spec: str):
 def run_all(echo=click.echo) -> int:
     """Run every job; a failing job is reported and the others still run. Returns the number of failures."""
     failures = 0
-    for name, spec in JOBS.items():
+    for name, spec in list(JOBS.items()):
         try:
             summary = resolve(spec)()
         except Exception as exc:  # noqa: BLE001  (one broken job must not stop the others)
@@ -43,3 +57,8 @@ def jobs_run():
     """Run every registered job once."""
     if run_all():
         raise SystemExit(1)
+
+
+def init_app(app: Flask) -> None:
+    """Register the command group."""
+    app.cli.add_command(jobs_cli)

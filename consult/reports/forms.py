@@ -9,6 +9,8 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
 
+from consult.identity.structure import STRUCTURES
+
 from .periods import PERIOD_CHOICES
 
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
@@ -36,6 +38,7 @@ class PeriodForm(FlaskForm):
     period = SelectField("期間", choices=PERIOD_CHOICES, default="fy", validate_choice=False)
     start = StringField("開始日", widget=DateInput())
     end = StringField("終了日", widget=DateInput())
+    structure = SelectField("所属の区分", choices=STRUCTURES, default="then", validate_choice=False)
 
     def _check(self, field, other_empty_message: str) -> None:
         """A custom bound must be present, a real date, within 2000–2099."""

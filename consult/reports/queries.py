@@ -14,6 +14,7 @@ from sqlalchemy import Date, DateTime, Select, and_, bindparam, case, cast, exis
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from consult.identity.structure import labels as structure_labels
 from models import OPEN_STATUSES, RESOLUTION_TYPES, Case, Category, Department, SearchLog, SuggestionClick, Ticket, User, db
 
 from .periods import Period
@@ -111,13 +112,14 @@ def _pairs(stmt) -> list[tuple[str, int]]:
     return [(label, int(n)) for label, n in db.session.execute(stmt)]
 
 
-def received_breakdown(period: Period) -> dict[str, list[tuple[str, int]]]:
+def received_breakdown(period: Period, structure: str | None = None) -> dict[str, list[tuple[str, int]]]:
     """Tickets received per 部局, per 課 ('部局 課') and per category (未分類 for none), largest first.
 
     One GROUP BY (category, department) scan of the period; the small aggregated result (at most
     departments × categories rows) is then rolled up to 部局 / 課 / category in Python. Grouping by category
     first keeps SQLite on the covering index ix_tickets_created: grouped by department first, its planner
-    skip-scans ix_tickets_department_created and reads every ticket row for the category (4× slower)."""
+    skip-scans ix_tickets_department_created and reads every ticket row for the category (4× slower).
+    `structure` ("then" / "today") labels 所属 by the organisation at the period's end or by today's (組織改正)."""
     stmt = (
         select(Ticket.department_id, Ticket.category_id, func.count())
         .where(_within(Ticket.created_at, period))
@@ -136,11 +138,11 @@ def received_breakdown(period: Period) -> dict[str, list[tuple[str, int]]]:
     top: dict[str, int] = {}
     unit: dict[str, int] = {}
     category: dict[str, int] = {}
+    named = structure_labels(dept_ids, structure, on=period.end) if structure else {}
     for dept_id, cat_id, n in cells:
         d = depts[dept_id]
-        top_name = d.parent_name or d.name
+        top_name, label = named.get(dept_id) or (d.parent_name or d.name, f"{d.parent_name} {d.name}" if d.parent_name else d.name)
         top[top_name] = top.get(top_name, 0) + n
-        label = f"{d.parent_name} {d.name}" if d.parent_name else d.name
         unit[label] = unit.get(label, 0) + n
         cat = cat_names.get(cat_id, "未分類")
         category[cat] = category.get(cat, 0) + n

@@ -17,7 +17,7 @@ def _axis_label(bucket: Bucket, first: bool, wareki: bool) -> str:
     return f"{bucket.start.month}月"
 
 
-def dashboard(period: Period, wareki: bool = False) -> dict:
+def dashboard(period: Period, wareki: bool = False, structure: str | None = None) -> dict:
     """Every figure of the dashboard for one period."""
     buckets = period.buckets()
     labels = [b.label(wareki) for b in buckets]
@@ -28,7 +28,7 @@ def dashboard(period: Period, wareki: bool = False) -> dict:
     backlog = queries.backlog(period, flow)
     unit_label = "週" if period.unit == "week" else "月"
 
-    breakdown = queries.received_breakdown(period)
+    breakdown = queries.received_breakdown(period, structure)
     resolution_types = queries.by_resolution_type(period)
     load = queries.handler_load()
 

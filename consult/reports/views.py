@@ -22,7 +22,8 @@ def dashboard():
     if request.args and not form.validate():
         return render_template("reports/dashboard.html", title="実績", form=form, data=None), 400
     period = resolve_period(form.period.data or "fy", form.start_date, form.end_date, wareki=wareki)
-    data = service.dashboard(period, wareki=wareki)
+    structure = form.structure.data if form.structure.data in ("then", "today") else "then"
+    data = service.dashboard(period, wareki=wareki, structure=structure)
     return render_template("reports/dashboard.html", title="実績", form=form, data=data,
                            export_form=ExportOptionsForm(formdata=None))
 

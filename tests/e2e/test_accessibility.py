@@ -78,6 +78,8 @@ PAGES = [
     ("req1", "事例をさがす（結果なし）", "/cases/?q=存在しない言葉ぬぬぬ"),
     ("req1", "事例の画面", _case),
     ("req1", "パスワード変更", "/password"),
+    ("req1", "2段階認証", "/account/two-factor"),
+    ("req1", "2段階認証の設定", "/login/second-factor/setup"),
     ("req1", "404", "/no-such-page"),
     ("dx1", "ホーム", "/"),
     ("dx1", "受付一覧", "/desk/"),
@@ -104,6 +106,9 @@ PAGES = [
     ("admin", "所属の編集", _department_edit),
     ("admin", "分類", "/admin/categories"),
     ("admin", "分類の編集", _category_edit),
+    ("admin", "利用者の一括登録", "/admin/users/import"),
+    ("admin", "組織改正", "/admin/reorganisations"),
+    ("admin", "ディレクトリ同期", "/admin/directory"),
     ("admin", "実績", "/reports/"),
     ("admin", "保存期間の設定", "/records/settings"),
     ("admin", "廃棄・移管の承認", "/records/approvals"),
@@ -118,6 +123,8 @@ SLUGS = {
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",
     "保存期間満了": "records-due", "記録の保存期間": "records-record", "廃棄・移管の承認": "records-approvals",
     "ファイル管理簿": "records-ledger", "移管・廃棄簿": "records-disposals", "保存期間の設定": "records-settings",
+    "2段階認証": "two-factor", "2段階認証の設定": "two-factor-setup", "利用者の一括登録": "users-import",
+    "組織改正": "reorganisations", "ディレクトリ同期": "directory",
 }
 IDS = [f"{login or 'anonymous'}-{SLUGS[name]}" for login, name, _ in PAGES]
 NARROW = [  # pages checked at 200 % zoom and at 375 px

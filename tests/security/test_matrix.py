@@ -143,6 +143,25 @@ MATRIX = [
     ("records.settings_save", "POST", "/records/settings/none",
      {"rnone-category": "none", "rnone-years": "7", "rnone-action": "dispose", "rnone-version": "0"},
      row(LOGIN, 403, 403, 403, 422)),
+    # identity (issue 18): second factor, directory sync, bulk import, 組織改正
+    ("auth.second_factor", "GET", "/login/second-factor", None, row(302, 302, 302, 302, 302)),  # no pending sign-in
+    ("auth.second_factor", "POST", "/login/second-factor", {"code": "000000"}, row(302, 302, 302, 302, 302)),
+    ("auth.second_factor_setup", "GET", "/login/second-factor/setup", None, row(302, 200, 200, 200, 200)),
+    ("auth.second_factor_setup", "POST", "/login/second-factor/setup", {"code": "000000"}, row(302, 422, 422, 422, 422)),
+    ("auth.two_factor", "GET", "/account/two-factor", None, ANY_USER),
+    ("auth.two_factor", "POST", "/account/two-factor", {"code": "000000", "action": "codes"}, row(LOGIN, 422, 422, 422, 422)),
+    ("identity.directory", "GET", "/admin/directory", None, ADMIN),
+    ("identity.directory", "POST", "/admin/directory", {"action": "dry-run"}, row(LOGIN, 403, 403, 403, 422)),  # no directory
+    ("identity.reset_second_factor", "GET", "/admin/users/{u}/second-factor/reset", None, ADMIN),
+    ("identity.reset_second_factor", "POST", "/admin/users/{u}/second-factor/reset", {"reason": "紛失"},
+     row(LOGIN, 403, 403, 403, 302)),
+    ("identity.users_import", "GET", "/admin/users/import", None, ADMIN),
+    ("identity.users_import", "POST", "/admin/users/import", {}, row(LOGIN, 403, 403, 403, 422)),  # no file
+    ("identity.reorganisations", "GET", "/admin/reorganisations", None, ADMIN),
+    ("identity.reorganisations", "POST", "/admin/reorganisations",
+     {"kind": "rename", "department": "{d}", "new_name": "改称予定課", "new_parent": "", "target": "", "effective_on": "2099-04-01"},
+     row(LOGIN, 403, 403, 403, 302)),
+    ("identity.reorganisation_cancel", "POST", "/admin/reorganisations/999999/cancel", {}, row(LOGIN, 403, 403, 403, 404)),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Directory (LDAP / Active Directory): sign-in, group roles and the `directory sync` command."""
