@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from consult import create_app
 from consult.desk import search_sql
+from consult.search import index as search_index
 from models import db
 
 from . import factories
@@ -97,6 +98,7 @@ def app(database_url, tmp_path, app_config):
         _empty_tables()
         db.session.remove()
         db.engine.dispose()
+        search_index.close_all()  # index files are read without mmap: close them with the test
 
 
 @pytest.fixture
