@@ -13,6 +13,9 @@ def create_app(config: Mapping | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     config_module.check(app.config)
+    from .search import location
+
+    location.check(app.config)  # each host's index on a local disk, never on NFS/SMB
     app.config["MAX_CONTENT_LENGTH"] = app.config["CONSULT_MAX_UPLOAD_MB"] * 1024 * 1024 + 256 * 1024
 
     from models import db

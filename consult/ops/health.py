@@ -38,6 +38,7 @@ def index_check() -> tuple[str, dict]:
     """("ok" or "error: why", figures) for this host's index."""
     from consult.search import sync
 
+    sync.drain(timeout=0.5)  # catch up first: report what is still behind after trying
     status = sync.status()
     max_lag = float(current_app.config.get("CONSULT_SEARCH_MAX_LAG") or MAX_LAG)
     if status["lag_seconds"] > max_lag:

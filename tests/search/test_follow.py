@@ -4,7 +4,6 @@ import os
 import time
 
 import pytest
-
 from sqlalchemy import select
 
 from consult import create_app
