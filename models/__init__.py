@@ -1,6 +1,7 @@
 """SQLAlchemy models of consult, one module per aggregate."""
 from . import sqlite  # noqa: F401  (sets up every SQLite connection: consult_chars, mmap)
 from .audit import AuditEvent
+from .blob import AttachmentBlob
 from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
 from .category import Category
 from .db import db, utcnow
@@ -22,7 +23,7 @@ from .usage import SearchLog, SuggestionClick
 from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
-    "AuditEvent", "Attachment", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
+    "AuditEvent", "Attachment", "AttachmentBlob", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
     "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "MailOutbox", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchHost", "SearchLog",
     "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",

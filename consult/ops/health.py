@@ -30,6 +30,16 @@ def checks() -> dict:
         except Exception as exc:
             db.session.rollback()
             result["index"] = f"error: {type(exc).__name__}"
+    if result["database"] == "ok":
+        try:
+            from consult.tickets.store import get_store
+
+            store = get_store()
+            store.check()
+            result["attachments"] = f"ok ({store.kind})"
+        except Exception as exc:
+            db.session.rollback()
+            result["attachments"] = f"error: {getattr(exc, 'message', type(exc).__name__)}"
     result["index_path_writable"] = os.access(current_app.config["CONSULT_SEARCH_INDEX"], os.W_OK)
     return result
 

@@ -11,8 +11,9 @@ from consult.businessdays import due_date
 from consult.errors import DomainError
 from models import Attachment, Category, Ticket, TicketDraft, db, utcnow
 
-from .attachments import Upload, remove_files, write_file
+from .attachments import Upload
 from .numbering import next_number
+from .store import get_store
 
 # The requester's urgency sets the initial priority (and so the SLA); the desk may change it at triage.
 URGENCY_PRIORITY = {"low": "low", "medium": "normal", "high": "high"}
@@ -54,9 +55,10 @@ def active_categories() -> list[Category]:
 def add_attachments(ticket: Ticket, uploads: list[Upload], actor, comment=None) -> list[str]:
     """Write the files and add their rows (and audit events) to the session; returns the stored names."""
     written: list[str] = []
+    store = get_store()
     try:
         for upload in uploads:
-            stored = write_file(upload)
+            stored = store.save(upload)
             written.append(stored)
             attachment = Attachment(
                 ticket=ticket, comment_id=comment.id if comment is not None else None, original_name=upload.name,
@@ -70,7 +72,7 @@ def add_attachments(ticket: Ticket, uploads: list[Upload], actor, comment=None) 
                 "size": upload.size, "sha256": attachment.sha256,
             })  # fmt: skip
     except Exception:
-        remove_files(written)
+        store.discard(written)
         raise
     return written
 
@@ -120,7 +122,7 @@ def file_ticket(intake: Intake, uploads: list[Upload], actor) -> Ticket:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        remove_files(written)
+        get_store().discard(written)
         raise
     notify.send_pending()
     return ticket

@@ -67,7 +67,7 @@ def _simulate(monkeypatch):
 
 def _stored_files(root) -> list[str]:
     """Every file in the attachment store except the filler."""
-    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f != "filler"]
+    return [os.path.join(d, f) for d, _, files in os.walk(root) for f in files if f not in ("filler", ".consult-attachment-store")]
 
 
 def _post(client, title: str):
