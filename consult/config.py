@@ -79,6 +79,8 @@ def from_env() -> dict:
         "MAIL_USE_TLS": _bool(os.environ.get("CONSULT_MAIL_USE_TLS")),
         "MAIL_FROM": os.environ.get("CONSULT_MAIL_FROM", "dx-desk@pref.example.jp"),
         "RATELIMIT_STORAGE_URI": os.environ.get("CONSULT_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_ENABLED": _bool(os.environ.get("CONSULT_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CONSULT_RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -26,6 +26,36 @@ from sqlalchemy import text
 
 from models import db
 
+MEMORY_LIMITS_MESSAGE = (
+    "ログイン回数の制限（レート制限）の記録先が memory:// のまま、複数のワーカー（{workers}）またはホストで起動しようとしています。"
+    "記録がプロセスごとに分かれ、制限が実質 ワーカー数×ホスト数 倍に緩みます。"
+    "CONSULT_RATELIMIT_STORAGE=redis://ホスト:6379/0 を設定してください（Redis が必要です。docs/deploy.md）。")
+
+
+def check_rate_limit_storage(config, workers: int | None = None) -> None:
+    """Refuse several workers or hosts sharing nothing but per-process (memory://) rate limits.
+
+    ``workers`` is gunicorn's worker count when known; else CONSULT_WORKERS.  CONSULT_HOSTS > 1
+    (set on every host of a cluster, see docs/deploy.md) counts as several too.  Debug and
+    testing are exempt."""
+    from consult.config import ConfigError
+
+    if config.get("DEBUG") or config.get("TESTING") or config.get("RATELIMIT_ENABLED") is False:
+        return
+    if not str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        return
+    if workers is None:
+        try:
+            workers = int(os.environ.get("CONSULT_WORKERS") or 1)
+        except ValueError:
+            workers = 1
+    try:
+        hosts = int(config.get("CONSULT_HOSTS") or os.environ.get("CONSULT_HOSTS") or 1)
+    except ValueError:
+        hosts = 1
+    if workers > 1 or hosts > 1:
+        raise ConfigError(MEMORY_LIMITS_MESSAGE.format(workers=f"{workers} ワーカー × {hosts} ホスト"))
+
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for ``name`` (advisory locks take a bigint)."""

@@ -92,6 +92,14 @@ def query_command(text, limit, as_json, batch):
         click.echo(f"{rank:>2}. {h.ref}\t{h.title}\t({h.department})")
 
 
+def _prune_job():
+    """Periodic (`jobs run`): index-log rows every live host has applied, older than the retention."""
+    return f"{sync.prune_log()} log rows pruned"
+
+
 def init_app(app: Flask) -> None:
-    """Register the search commands."""
+    """Register the search commands (and the log pruning job)."""
+    from consult.ops import jobs
+
     app.cli.add_command(search_cli)
+    jobs.register("search-prune-log")(_prune_job)
