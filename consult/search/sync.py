@@ -399,8 +399,8 @@ def prune_log(retain_hours: float | None = None) -> int:
     Runs once per cluster (advisory lock); returns the number of rows deleted."""
     from consult.ops import cluster
 
-    retain = float(current_app.config.get("CONSULT_SEARCH_LOG_RETAIN_HOURS", 24) if retain_hours is None
-                   else retain_hours)
+    configured = current_app.config.get("CONSULT_SEARCH_LOG_RETAIN_HOURS")
+    retain = float(retain_hours if retain_hours is not None else configured if configured not in (None, "") else 24)
     ttl = _setting("CONSULT_SEARCH_HOST_TTL", HOST_TTL)
     with cluster.once("search-prune-log") as mine:
         if not mine:
