@@ -314,7 +314,7 @@ def start_server(args, port: int, n: int = 0) -> list[subprocess.Popen]:
     if args.hosts > 1:
         procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search", "follow"], cwd=ROOT,
                                       env=env, stdout=log, stderr=subprocess.STDOUT))
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a busy machine starts gunicorn slowly
     while time.monotonic() < deadline:
         try:
             if Client("127.0.0.1", port, "127.0.0.1", 2).request("GET", "/healthz")[0] == 200:
@@ -438,8 +438,13 @@ def main() -> None:
         args.hosts = 1
     else:
         host, ports = "127.0.0.1", [free_port() for _ in range(args.hosts)]
-        for n, port in enumerate(ports):
-            procs += start_server(args, port, n)
+        try:
+            for n, port in enumerate(ports):
+                procs += start_server(args, port, n)
+        except BaseException:
+            for proc in procs:
+                proc.kill()
+            raise
     try:
         n_staff = max(1, args.users // 5)
         n_reader = max(1, args.users // 5)

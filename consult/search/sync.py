@@ -245,9 +245,23 @@ def pending_count() -> int:
 
 
 def drain(timeout: float = 5.0) -> int:
-    """Apply the log to this host's index now; returns how many cases were written. Never raises."""
+    """Apply the log to this host's index now; returns how many cases were written. Never raises.
+
+    When another process of this host holds the lock, it is applying the log too: wait only until
+    its position has passed every row visible now (the caller's own change), not for the lock."""
     try:
-        return follow_once(timeout)
+        target = db.session.scalar(select(func.max(IndexOutbox.id))) or 0
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return follow_once(0)
+            except index.IndexBusyError:
+                state = read_state()
+                if state is not None and state["max_seen"] >= target and not any(g <= target for g in state["gaps"]):
+                    return 0  # applied by the process holding the lock
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
     except index.IndexBusyError:
         log.info("search index busy; the log is applied by the next follower step")
     except Exception:  # the database change is committed; the log keeps the work

@@ -91,15 +91,16 @@ def test_position_advances_only_across_contiguous_ids(app):
 
 def test_old_gap_counts_as_rolled_back(app):
     sync.get_index()
-    app.config["CONSULT_SEARCH_GAP_TIMEOUT"] = 0.2
+    app.config["CONSULT_SEARCH_GAP_TIMEOUT"] = 300
     make_case(ref="R-5", title="文書管理の電子化", status="published")
     db.session.add(IndexOutbox(id=5, case_ref="R-5"))
     db.session.commit()
     sync.drain()
-    assert sync.position_of(sync.read_state()) < 5
-    time.sleep(0.3)
+    assert sync.position_of(sync.read_state()) == 0 and sorted(sync.read_state()["gaps"]) == [1, 2, 3, 4]
+    app.config["CONSULT_SEARCH_GAP_TIMEOUT"] = 0.01  # ids 1-4 never appear: rolled back
+    time.sleep(0.05)
     sync.drain()
-    assert sync.position_of(sync.read_state()) == 5
+    assert sync.position_of(sync.read_state()) == 5 and sync.read_state()["gaps"] == {}
 
 
 def test_reindex_loses_no_change_committed_during_the_build(app, monkeypatch):
