@@ -169,6 +169,12 @@ def _publishers(host, prefix, per_proc, procs=2, kill=False):
                              stderr=subprocess.PIPE) for p in range(procs)]
 
 
+def _finish(proc, timeout) -> tuple[int, str]:
+    """Wait for a publisher; (exit status, end of its stderr), the pipe closed."""
+    _, err = proc.communicate(timeout=timeout)
+    return proc.returncode, err.decode(errors="replace")[-2000:]
+
+
 def _all_equal(cluster, db):
     want = published(db)
     return all(host.index_refs() == want for host in cluster.values() if host.server) and want
@@ -180,7 +186,8 @@ def test_200_concurrent_publishes_from_both_hosts(cluster, db):
     start = time.monotonic()
     procs = _publishers(cluster["a"], "A", 50) + _publishers(cluster["b"], "B", 50)
     for proc in procs:
-        assert proc.wait(600) == 0, proc.stderr.read().decode()[-2000:]
+        code, err = _finish(proc, 600)
+        assert code == 0, err
     took = time.monotonic() - start
     want, waited = wait_for(lambda: _all_equal(cluster, db), 15, every=0.2)
     assert len(want) == before + 200
@@ -189,7 +196,7 @@ def test_200_concurrent_publishes_from_both_hosts(cluster, db):
 
 def test_worker_killed_after_commit_before_indexing(cluster, db):
     proc = _publishers(cluster["a"], "K", 1, procs=1, kill=True)[0]
-    assert proc.wait(300) == 9
+    assert _finish(proc, 300)[0] == 9
     with db.connect() as conn:
         ref = conn.execute(text("SELECT ref FROM cases WHERE title LIKE '並行公開の事例 K0 0%'")).scalar_one()
     _, waited = wait_for(lambda: all(ref in h.index_refs() for h in cluster.values()), FOLLOW_LIMIT + 1)
@@ -218,7 +225,7 @@ def test_host_down_for_a_while_rebuilds_itself(cluster, db):
     try:
         time.sleep(4.5)  # CONSULT_SEARCH_HOST_TTL=4: B no longer holds back pruning
         for proc in _publishers(cluster["a"], "D", 5, procs=1):
-            assert proc.wait(300) == 0
+            assert _finish(proc, 300)[0] == 0
         result = cluster["a"].flask("search", "prune")
         assert result.returncode == 0, result.stderr
         assert int(result.stdout.split("行")[0]) > 0
@@ -236,7 +243,7 @@ def test_reindex_under_concurrent_edits_loses_nothing(cluster, db):
     result = cluster["a"].flask("search", "reindex")
     assert result.returncode == 0, result.stderr
     for proc in procs:
-        assert proc.wait(600) == 0
+        assert _finish(proc, 600)[0] == 0
     wait_for(lambda: _all_equal(cluster, db), 15, every=0.2)
 
 
@@ -264,7 +271,7 @@ def test_database_connection_cut_through_a_proxy(cluster, db):
         status, _, body = Browser(b.url).get("/healthz", timeout=60)
         assert status == 503, body
         for proc in _publishers(cluster["a"], "P", 3, procs=1):
-            assert proc.wait(300) == 0
+            assert _finish(proc, 300)[0] == 0
         assert b.index_refs() != published(db)
     finally:
         b.proxy.restore()
