@@ -2,7 +2,7 @@
 
 Usage:
     python bench/seed_scale.py --database-url URL --search-index DIR --users 1000 --tickets 20000 --cases 2000 --reindex
-    python bench/load.py --database-url URL --search-index DIR [--seconds 60] [--users 50] [--workers 4]
+    python bench/load.py --database-url URL --search-index DIR [--seconds 60] [--users 50] [--workers 4] [--hosts 2]
 
 Starts `gunicorn -c gunicorn.conf.py app:app` on a free 127.0.0.1 port (CONSULT_WORKERS workers), or uses
 --url of a server already running on the same database. Users log in through the real login form (CSRF
@@ -289,25 +289,42 @@ def pct(values: list[float], p: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))] * 1000
 
 
-def start_server(args, port: int) -> subprocess.Popen:
-    """gunicorn on 127.0.0.1:port against the database (workers from --workers)."""
-    env = {**os.environ, "CONSULT_DATABASE_URL": args.database_url, "CONSULT_SEARCH_INDEX": args.search_index,
+def host_dirs(args, n: int) -> tuple[str, str]:
+    """(index directory, instance directory) of host n (one host: the given ones)."""
+    if args.hosts == 1:
+        return args.search_index, args.attachments
+    inst = Path(args.attachments) / f"host{n}"
+    inst.mkdir(parents=True, exist_ok=True)
+    return f"{args.search_index}-host{n}", str(inst)
+
+
+def start_server(args, port: int, n: int = 0) -> list[subprocess.Popen]:
+    """gunicorn on 127.0.0.1:port against the database (workers from --workers); with --hosts > 1 each
+    host has its own index and instance directories and its own `flask search follow`."""
+    index_dir, inst = host_dirs(args, n)
+    env = {**os.environ, "CONSULT_DATABASE_URL": args.database_url, "CONSULT_SEARCH_INDEX": index_dir,
            "CONSULT_BIND": f"127.0.0.1:{port}", "CONSULT_WORKERS": str(args.workers),
-           "CONSULT_SECRET_KEY": secrets.token_urlsafe(32), "CONSULT_MAIL_SERVER": "",
+           "CONSULT_SECRET_KEY": args.secret, "CONSULT_MAIL_SERVER": "", "CONSULT_HOSTS": str(args.hosts),
+           "CONSULT_HOST_ID": f"load-{args.run_id}-{n}",
            "CONSULT_RATELIMIT_STORAGE": f"redis://127.0.0.1:6379/{args.redis_db}", "CONSULT_LOG_LEVEL": "warning",
-           "CONSULT_ATTACHMENTS": args.attachments, "CONSULT_INSTANCE": args.attachments,
+           "CONSULT_ATTACHMENTS": str(Path(inst) / "attachments") if args.hosts > 1 else inst, "CONSULT_INSTANCE": inst,
            "CONSULT_TOTP_REQUIRED_ROLES": ""}  # simulated staff sign in with a password only
-    log = open(Path(args.attachments) / "gunicorn.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:app"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    log = open(Path(inst) / "gunicorn.log", "ab")
+    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:app"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)]
+    if args.hosts > 1:
+        procs.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search", "follow"], cwd=ROOT,
+                                      env=env, stdout=log, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + 300  # a busy machine starts gunicorn slowly
     while time.monotonic() < deadline:
         try:
             if Client("127.0.0.1", port, "127.0.0.1", 2).request("GET", "/healthz")[0] == 200:
-                return proc
+                return procs
         except OSError:
-            time.sleep(0.3)
-    proc.kill()
+            pass
+        time.sleep(0.3)
+    for proc in procs:
+        proc.kill()
     raise SystemExit("gunicorn did not start (see gunicorn.log)")
 
 
@@ -330,7 +347,6 @@ def verify(args, stats: Stats) -> list[str]:
     from sqlalchemy import func, select
 
     from consult import create_app
-    from consult.search import sync
     from models import Case, Comment, Ticket, db
 
     problems = []
@@ -356,19 +372,28 @@ def verify(args, stats: Stats) -> list[str]:
         for body in stats.replies_unsure:
             if bodies.get(body, 0) > 1:
                 problems.append(f"comment {body}: {bodies[body]} rows (unacknowledged)")
-        sync.drain()
         published = set(db.session.scalars(select(Case.ref).where(Case.status == "published")))
-        with sync.get_index().searcher() as searcher:
-            indexed = {fields["ref"] for fields in searcher.all_stored_fields()}
+    from consult.search import index as search_index
+
+    for n in range(args.hosts):  # every host's own index, as its follower left it (no drain here)
+        index_dir = host_dirs(args, n)[0]
+        started = time.monotonic()
+        while True:
+            with search_index.open_index(index_dir, create=False).reader() as reader:
+                indexed = {fields["ref"] for fields in reader.all_stored_fields()}
+            if indexed == published or time.monotonic() - started > 10:
+                break
+            time.sleep(0.2)
         missing = published - indexed
         extra = indexed - published
         if missing:
-            problems.append(f"{len(missing)} published cases missing from the index, e.g. {sorted(missing)[:5]}")
+            problems.append(f"host {n}: {len(missing)} published cases missing from the index, e.g. {sorted(missing)[:5]}")
         if extra:
-            problems.append(f"{len(extra)} unpublished cases in the index, e.g. {sorted(extra)[:5]}")
-        print(f"database check: {len(stats.tickets_ok)} tickets and {len(stats.replies_ok) + len(stats.notes_ok)} comments "
-              f"acknowledged, {len(titles)} marked tickets found; {len(published):,} published cases, "
-              f"{len(indexed):,} in the index")
+            problems.append(f"host {n}: {len(extra)} unpublished cases in the index, e.g. {sorted(extra)[:5]}")
+        print(f"database check host {n}: {len(published):,} published cases, {len(indexed):,} in its index "
+              f"(checked {time.monotonic() - started:.1f} s after the run)")
+    print(f"database check: {len(stats.tickets_ok)} tickets and {len(stats.replies_ok) + len(stats.notes_ok)} comments "
+          f"acknowledged, {len(titles)} marked tickets found")
     return problems
 
 
@@ -400,18 +425,27 @@ def main() -> None:
     parser.add_argument("--redis-db", type=int, default=7)
     parser.add_argument("--think", default="0.5,2.0", help="think time between actions, min,max seconds (default 0.5,2.0)")
     parser.add_argument("--attachments", default=None, help="attachment/instance directory of the started server")
+    parser.add_argument("--hosts", type=int, default=1, help="app hosts (each gunicorn + follower, own index); users spread over them")
     args = parser.parse_args()
     args.run_id = secrets.token_hex(3)
+    args.secret = secrets.token_urlsafe(32)  # one key for the cluster (sessions work on every host)
     args.attachments = args.attachments or str(Path(os.environ.get("TMPDIR", "/tmp")) / f"consult-load-{args.run_id}")
     Path(args.attachments).mkdir(parents=True, exist_ok=True)
-    proc = None
+    procs, stats = [], None
     fix_sequences(args.database_url)  # databases seeded before seed_scale.py did it itself
     if args.url:
         parsed = urllib.parse.urlparse(args.url)
-        host, port = parsed.hostname, parsed.port or 80
+        host, ports = parsed.hostname, [parsed.port or 80]
+        args.hosts = 1
     else:
-        host, port = "127.0.0.1", free_port()
-        proc = start_server(args, port)
+        host, ports = "127.0.0.1", [free_port() for _ in range(args.hosts)]
+        try:
+            for n, port in enumerate(ports):
+                procs += start_server(args, port, n)
+        except BaseException:
+            for proc in procs:
+                proc.kill()
+            raise
     try:
         n_staff = max(1, args.users // 5)
         n_reader = max(1, args.users // 5)
@@ -423,7 +457,7 @@ def main() -> None:
         stats = Stats()
         load_before = os.getloadavg()[0]
         clock = {"ready": threading.Semaphore(0), "go": threading.Event(), "deadline": 0.0}
-        threads = [User(role, login, Client(host, port, f"127.0.0.{11 + i}" if host == "127.0.0.1" else "0.0.0.0"),
+        threads = [User(role, login, Client(host, ports[i % len(ports)], f"127.0.0.{11 + i}" if host == "127.0.0.1" else "0.0.0.0"),
                         stats, clock, args.run_id, i) for i, (role, login) in enumerate(roles)]
         think = tuple(float(x) for x in args.think.split(","))
         for t in threads:
@@ -440,15 +474,18 @@ def main() -> None:
             t.join(timeout=args.seconds + 60)
         elapsed = time.monotonic() - started
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
+        problems = verify(args, stats) if stats is not None else []  # while the followers still run
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM if proc.args[1] == "-m" and proc.args[2] == "gunicorn" else signal.SIGINT)
+        for proc in procs:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
     all_times = [t for action, ts in stats.times.items() if action != "login" for t in ts]
     n_errors = sum(stats.errors.values())
-    print(f"{len(roles)} users ({n_req} requesters, {n_staff} DX staff, {n_reader} readers), {args.workers} gunicorn workers, "
+    print(f"{len(roles)} users ({n_req} requesters, {n_staff} DX staff, {n_reader} readers), {args.hosts} host(s) × "
+          f"{args.workers} gunicorn workers, "
           f"{elapsed:.0f} s; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} CPUs")
     print(f"{'action':<22} {'n':>6} {'p50':>8} {'p95':>8} {'p99':>8} {'errors':>7}")
     for action in sorted(stats.times, key=lambda a: -len(stats.times[a])):
@@ -461,11 +498,10 @@ def main() -> None:
         print(f"{'all (without login)':<22} {len(all_times):>6} {statistics.median(all_times) * 1000:>6.0f}ms {pct(all_times, 95):>6.0f}ms "
               f"{pct(all_times, 99):>6.0f}ms {n_errors:>7}")
         print(f"throughput {len(all_times) / elapsed:.1f} requests/s; conflicts (409, optimistic locking) {stats.conflicts}")
-    if proc is not None:
-        print_server_side(Path(args.attachments) / "gunicorn.log")
+    for n in range(len(procs) and args.hosts):
+        print_server_side(Path(host_dirs(args, n)[1]) / "gunicorn.log")
     for sample in stats.error_samples:
         print("  error:", sample)
-    problems = verify(args, stats)
     for problem in problems[:20]:
         print("  LOST/DUPLICATE:", problem)
     print(f"result: {n_errors} errors, {len(problems)} database problems")

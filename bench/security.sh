@@ -15,7 +15,7 @@ export CONSULT_DATABASE_URL="sqlite:///$WORK/consult.sqlite3" CONSULT_INSTANCE="
        CONSULT_SEARCH_INDEX="$WORK/search_index" CONSULT_ATTACHMENTS="$WORK/attachments" \
        CONSULT_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(32))') CONSULT_MAIL_SERVER=""
 # the scanners send thousands of requests: the login limits would only slow them down
-export CONSULT_RATELIMIT_STORAGE="memory://"
+export CONSULT_RATELIMIT_ENABLED=0  # (memory:// with 2 workers is refused at start otherwise)
 
 echo "== instance in $WORK, app on $BASE"
 .venv/bin/flask --app app db upgrade >"$WORK/setup.log" 2>&1 || { echo "db upgrade failed"; cat "$WORK/setup.log"; exit 1; }

@@ -18,6 +18,13 @@ def create_app(config: Mapping | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    from .search import location
+
+    location.check(app.config)  # each host's index on a local disk, never on NFS/SMB
+    if not config_module._cli_command():
+        from .ops import cluster
+
+        cluster.check_rate_limit_storage(app.config)  # memory:// with several workers: refused
     app.config["MAX_CONTENT_LENGTH"] = app.config["CONSULT_MAX_UPLOAD_MB"] * 1024 * 1024 + 256 * 1024
 
     from models import db

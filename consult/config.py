@@ -63,6 +63,14 @@ def from_env() -> dict:
         "CONSULT_INSTANCE": str(instance),
         "CONSULT_SEARCH_INDEX": os.environ.get("CONSULT_SEARCH_INDEX") or str(ROOT / "search_index"),
         "CONSULT_ATTACHMENTS": os.environ.get("CONSULT_ATTACHMENTS") or str(instance / "attachments"),
+        # Several hosts (docs/deploy.md): attachment store, host name, index-log following.
+        "CONSULT_ATTACHMENT_STORE": os.environ.get("CONSULT_ATTACHMENT_STORE", ""),
+        "CONSULT_HOST_ID": os.environ.get("CONSULT_HOST_ID", ""),
+        "CONSULT_HOSTS": os.environ.get("CONSULT_HOSTS", ""),
+        "CONSULT_SEARCH_INDEX_ALLOW_NETWORK_FS": _bool(os.environ.get("CONSULT_SEARCH_INDEX_ALLOW_NETWORK_FS")),
+        **{name: os.environ.get(name, "") for name in (
+            "CONSULT_SEARCH_FOLLOW_EVERY", "CONSULT_SEARCH_GAP_TIMEOUT", "CONSULT_SEARCH_HOST_TTL",
+            "CONSULT_SEARCH_VERIFY_EVERY", "CONSULT_SEARCH_LOG_RETAIN_HOURS", "CONSULT_SEARCH_MAX_LAG")},
         "CONSULT_MAX_UPLOAD_MB": _int("CONSULT_MAX_UPLOAD_MB", 20),
         "CONSULT_BASE_URL": os.environ.get("CONSULT_BASE_URL", "http://127.0.0.1:5000"),
         "CONSULT_DESK_EMAIL": os.environ.get("CONSULT_DESK_EMAIL", ""),
@@ -106,6 +114,8 @@ def from_env() -> dict:
         "MAIL_USE_TLS": _bool(os.environ.get("CONSULT_MAIL_USE_TLS")),
         "MAIL_FROM": os.environ.get("CONSULT_MAIL_FROM", "dx-desk@pref.example.jp"),
         "RATELIMIT_STORAGE_URI": os.environ.get("CONSULT_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_ENABLED": _bool(os.environ.get("CONSULT_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("CONSULT_RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,7 +1,7 @@
 """Durable queues written in the same transaction as the change: index updates and mail."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db, utcnow
@@ -38,3 +38,17 @@ class MailOutbox(db.Model):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SearchHost(db.Model):
+    """One app host following the index outbox: its position in the log and a heartbeat.
+
+    Each host keeps its own Whoosh index; old log rows are pruned only below the position of
+    every host seen recently.  The row named ``(pruned)`` records how far the log was pruned."""
+
+    __tablename__ = "search_hosts"
+
+    host_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    doc_count: Mapped[int | None]
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from consult import create_app
+from consult.search import index as search_index
 from models import db
 
 from . import factories
@@ -227,6 +228,7 @@ def app(database_url, tmp_path, app_config, _app_cache):
             _empty_tables()
             db.session.remove()
             _forget_search_state(tmp_path)
+            search_index.close_all()  # index files are read without mmap: close them with the test
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
     sync.repair_if_due()
     sort = sort if sort in SORTS else "relevance"
     flt = {FILTER_PARAMS[k]: v for k, v in filters.items() if k in FILTER_PARAMS and v}
-    result = query.search(sync.get_index(), text, limit=PER_PAGE, filters=flt, sort=sort, page=page)
+    result = sync.guarded(lambda ix: query.search(ix, text, limit=PER_PAGE, filters=flt, sort=sort, page=page))
     if (text or "").strip():
         _log(user, "browse", text.strip(), result.total)
     return Page(result.hits, result.total, page, PER_PAGE, result.facets)
@@ -56,7 +56,7 @@ def suggest(text: str, user=None, limit: int = 5, log: bool = True) -> list:
     text = (text or "").strip()
     if len(text) < SUGGEST_MIN_CHARS:
         return []
-    hits = query.suggest(sync.get_index(), text, limit=limit)
+    hits = sync.guarded(lambda ix: query.suggest(ix, text, limit=limit))
     if log:
         _log(user, "suggest", text, len(hits))
     return hits
@@ -66,7 +66,7 @@ def similar(case: Case, limit: int = 5) -> list:
     """Published cases like this one (empty when the case is not in the index)."""
     if case.status != "published":
         return []
-    return query.similar(sync.get_index(), case.ref, limit=limit)
+    return sync.guarded(lambda ix: query.similar(ix, case.ref, limit=limit))
 
 
 def record_click(user, case: Case, token: str | None) -> None:

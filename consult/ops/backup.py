@@ -33,9 +33,13 @@ def _libpq(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+HOST_STATE = {"search_hosts"}  # each host's heartbeat: rewritten by the hosts themselves, not compared
+
+
 def table_counts() -> dict[str, int]:
-    """Rows per table of the models."""
-    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+    """Rows per table of the models (the hosts' heartbeat table left out)."""
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
+            if t.name not in HOST_STATE}
 
 
 def create_backup(target: str) -> dict:
@@ -65,7 +69,11 @@ def create_backup(target: str) -> dict:
         shutil.copytree(attachments, out / "attachments")
     else:
         (out / "attachments").mkdir()
-    manifest = {"created_at": utcnow().isoformat(), "kind": kind, "database": name, "tables": table_counts()}
+    from consult.tickets.store import kind as store_kind
+
+    # Attachments: in the database dump (database store) and/or the directory (filesystem store).
+    manifest = {"created_at": utcnow().isoformat(), "kind": kind, "database": name, "tables": table_counts(),
+                "attachment_store": store_kind()}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
 

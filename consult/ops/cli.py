@@ -46,6 +46,16 @@ def attachments_group():
 @click.option("--dry-run", is_flag=True, help="一覧を表示するだけで削除しない")
 def sweep_command(hours, dry_run):
     """Remove attachment files that no record refers to (left by a worker killed mid-request)."""
+    from . import cluster
+
+    with cluster.once("job:attachments-sweep") as mine:
+        if not mine:
+            click.echo("ほかのホストで実行中のため、何もしませんでした")
+            return
+        _sweep(hours, dry_run)
+
+
+def _sweep(hours, dry_run):
     orphans = sweeps.find_orphans(hours)
     for orphan in orphans:
         click.echo(f"{orphan.path}\t{orphan.size} bytes\t{orphan.age_hours:.0f} h")
@@ -56,11 +66,17 @@ def sweep_command(hours, dry_run):
     click.echo(f"記録のない添付ファイルを{removed}件削除しました")
 
 
+def _sweep_job():
+    """Periodic sweep (`jobs run`): orphan attachment files older than 24 h, once per cluster."""
+    return f"{sweeps.remove(sweeps.find_orphans(24))} files removed"
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
+    from . import jobs
+
+    jobs.register("attachments-sweep")(_sweep_job)
+    jobs.init_app(app)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(attachments_group)
-    from . import jobs
-
-    jobs.init_app(app)

@@ -10,6 +10,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from . import cluster
+
 JOBS: dict[str, str | Callable[[], str]] = {
     "records": "consult.records.jobs:run",  # approved 公文書 disposals and transfers
 }
@@ -40,7 +42,8 @@ def run_all(echo=click.echo) -> int:
     failures = 0
     for name, spec in list(JOBS.items()):
         try:
-            summary = resolve(spec)()
+            with cluster.once(f"job:{name}") as mine:  # one host of the cluster at a time
+                summary = resolve(spec)() if mine else "他のホストで実行中のため省略"
         except Exception as exc:  # noqa: BLE001  (one broken job must not stop the others)
             from models import db
 
@@ -61,4 +64,5 @@ def jobs_run():
 
 def init_app(app: Flask) -> None:
     """Register the command group."""
-    app.cli.add_command(jobs_cli)
+    if "jobs" not in app.cli.commands:
+        app.cli.add_command(jobs_cli)

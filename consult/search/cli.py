@@ -36,6 +36,33 @@ def sync_command():
     click.echo(f"{sync.drain()}件を索引に反映しました")
 
 
+@search_cli.command("follow")
+@click.option("--once", is_flag=True, help="1回だけ反映して終了する")
+def follow_command(once):
+    """Follow the index log on this host (a systemd service per host, see docs/deploy.md)."""
+    if once:
+        click.echo(f"{sync.drain()}件を索引に反映しました")
+        return
+    click.echo(f"索引の更新を追いかけています（{sync.index_path()}、Ctrl+C で終了）", err=True)
+    try:
+        sync.follow_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@search_cli.command("status")
+def status_command():
+    """Print this host's log position, lag and counts as JSON."""
+    click.echo(json.dumps(sync.status(), ensure_ascii=False, default=str))
+
+
+@search_cli.command("prune")
+@click.option("--retain-hours", type=float, default=None, help="これより新しい行は残す（既定 24 時間）")
+def prune_command(retain_hours):
+    """Delete index-log rows that every live host has applied (once per cluster)."""
+    click.echo(f"{sync.prune_log(retain_hours)}行の索引ログを削除しました")
+
+
 @search_cli.command("query")
 @click.argument("text", required=False)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="表示する件数")
@@ -65,6 +92,14 @@ def query_command(text, limit, as_json, batch):
         click.echo(f"{rank:>2}. {h.ref}\t{h.title}\t({h.department})")
 
 
+def _prune_job():
+    """Periodic (`jobs run`): index-log rows every live host has applied, older than the retention."""
+    return f"{sync.prune_log()} log rows pruned"
+
+
 def init_app(app: Flask) -> None:
-    """Register the search commands."""
+    """Register the search commands (and the log pruning job)."""
+    from consult.ops import jobs
+
     app.cli.add_command(search_cli)
+    jobs.register("search-prune-log")(_prune_job)

@@ -8,6 +8,7 @@ keep their outbox entry for a later attempt.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -18,6 +19,7 @@ from datetime import datetime
 
 from whoosh import index as windex
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from .analysis import JapaneseAnalyzer
@@ -93,10 +95,18 @@ def make_schema(analyzer=None) -> Schema:
     )
 
 
+def storage(path: str) -> FileStorage:
+    """The file storage of an index directory, WITHOUT memory-mapping: Whoosh mmaps segment
+    files by default, and a truncated or damaged segment then kills the process with SIGBUS
+    on first read.  Read normally, a damaged file raises an exception that the caller can
+    turn into a rebuild."""
+    return FileStorage(path, supports_mmap=False)
+
+
 def open_index(path: str, create: bool = True, analyzer=None):
     """Open the index at ``path``; create it (and the directory) when missing and ``create``."""
     if windex.exists_in(path):
-        ix = windex.open_dir(path)
+        ix = storage(path).open_index()
         if "text" not in ix.schema:  # built before the combined field (version 1)
             raise IndexOutdatedError(
                 f"the search index in {path} was built by an older version: "
@@ -105,7 +115,7 @@ def open_index(path: str, create: bool = True, analyzer=None):
     if not create:
         raise windex.EmptyIndexError(f"no search index in {path}")
     os.makedirs(path, exist_ok=True)
-    return windex.create_in(path, make_schema(analyzer))
+    return storage(path).create_index(make_schema(analyzer))
 
 
 def _clean(values) -> list[str]:
@@ -196,13 +206,15 @@ MP_MIN_CASES = 5000  # rebuild(): from this many cases on, two indexing processe
 
 
 def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = None,
-            batch: int = 2000) -> int:
+            batch: int = 2000, before_swap=None, swap_lock=None) -> int:
     """Build a fresh index from ``cases`` in a new directory next to ``path``, then swap it in.
 
     ``progress(count)`` is called after each batch.  ``procs`` (default: 2 when there are at
     least ``MP_MIN_CASES`` cases and two CPUs, else 1) indexing processes write one segment
     each.  Readers holding the old directory open keep working on their open files; new
-    opens see the new index.  Returns the case count."""
+    opens see the new index.  ``before_swap(new_dir)`` may add files to the new directory
+    (the log position); ``swap_lock`` (a context manager) is held around the two renames.
+    Returns the case count."""
     cases = iter(cases)
     if procs is None:
         head = list(itertools.islice(cases, MP_MIN_CASES))
@@ -214,7 +226,7 @@ def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = 
     tmp = tempfile.mkdtemp(prefix=".rebuild-", dir=parent)
     count = 0
     try:
-        ix = windex.create_in(tmp, make_schema(analyzer))
+        ix = storage(tmp).create_index(make_schema(analyzer))
         kw = {"procs": procs, "limitmb": 256, "multisegment": True} if procs > 1 else {}
         w = ix.writer(**kw)
         try:
@@ -229,12 +241,15 @@ def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = 
         w.commit()
         if progress:
             progress(count)
+        if before_swap is not None:
+            before_swap(tmp)
         old = None
-        if os.path.exists(path):
-            old = tempfile.mkdtemp(prefix=".old-", dir=parent)
-            os.rmdir(old)
-            os.rename(path, old)
-        os.rename(tmp, path)
+        with swap_lock if swap_lock is not None else contextlib.nullcontext():
+            if os.path.exists(path):
+                old = tempfile.mkdtemp(prefix=".old-", dir=parent)
+                os.rmdir(old)
+                os.rename(path, old)
+            os.rename(tmp, path)
         if old:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
@@ -267,11 +282,37 @@ def _mark_stale(ix) -> None:
             entry["checked"] = float("-inf")
 
 
+RETIRE_AFTER = 30.0  # seconds an old searcher stays open for the threads still reading it
+_retired: list = []    # (monotonic time, searcher); files are read without mmap, so close them
+
+
+def _retire(searcher) -> None:
+    _retired.append((time.monotonic(), searcher))
+
+
+def _close_retired(now: float, everything: bool = False) -> None:
+    while _retired and (everything or now - _retired[0][0] >= RETIRE_AFTER):
+        _, searcher = _retired.pop(0)
+        try:
+            searcher.close()
+        except Exception:  # noqa: S110 - a damaged index may fail to close; it is gone anyway
+            pass
+
+
 def _cache_forget(path: str) -> None:
     with _lock:
         entry = _searchers.pop(os.path.abspath(path), None)
     if entry:
-        entry["searcher"].close()
+        _retire(entry["searcher"])
+
+
+def close_all() -> None:
+    """Close every cached and retired searcher (tests, shutdown)."""
+    with _lock:
+        for entry in _searchers.values():
+            _retire(entry["searcher"])
+        _searchers.clear()
+        _close_retired(time.monotonic(), everything=True)
 
 
 def get_searcher(ix_or_path, force: bool = False):
@@ -288,24 +329,25 @@ def get_searcher(ix_or_path, force: bool = False):
     now = time.monotonic()
     with _lock:
         entry = _searchers.get(path)
+        _close_retired(now)
         if entry is not None and ix is not None and entry["ix"] is not ix:
-            entry["searcher"].close()
+            _retire(entry["searcher"])
             entry = None
         if entry is not None and (force or now - entry["checked"] >= REFRESH_EVERY):  # noqa
             entry["checked"] = now
             if _inode(path) != entry["inode"]:
-                entry["searcher"].close()
+                _retire(entry["searcher"])
                 entry = None
                 ix = ix or None
             elif entry["ix"].latest_generation() != entry["searcher"].reader().generation():
                 # Not Searcher.refresh(): in whoosh-reloaded 2.7.5 its reader reuse keeps the
                 # old segments (deleted or replaced documents still show).  Open afresh.
-                # The old searcher is left to the garbage collector: another thread may
-                # still be reading from it.
+                # The old searcher is closed later: another thread may still be reading it.
+                _retire(entry["searcher"])
                 entry["searcher"], entry["facets"] = entry["ix"].searcher(), {}
         if entry is None:
             ino = _inode(path)
-            ix = ix if ix is not None else windex.open_dir(path)
+            ix = ix if ix is not None else storage(path).open_index()
             entry = {"ix": ix, "searcher": ix.searcher(), "facets": {}, "checked": now,
                      "inode": ino}
             _searchers[path] = entry

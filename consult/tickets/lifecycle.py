@@ -9,8 +9,9 @@ from consult import audit, notify
 from consult.errors import ConflictError, DomainError, NotAllowed
 from models import STATUS_LABELS, Attachment, Comment, Ticket, db, utcnow
 
-from .attachments import Upload, remove_files
+from .attachments import Upload
 from .service import add_attachments
+from .store import get_store
 from .workflow import can_transition
 
 CONFLICT_MESSAGE = "ほかの人が先にこの相談を更新しました。画面を読み込み直して最新の内容を確認してから、もう一度操作してください。"
@@ -70,11 +71,11 @@ def _transaction(written: list[str]):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        remove_files(written)
+        get_store().discard(written)
         raise ConflictError(CONFLICT_MESSAGE) from None
     except Exception:
         db.session.rollback()
-        remove_files(written)
+        get_store().discard(written)
         raise
 
 

@@ -12,8 +12,9 @@ from consult.errors import DomainError
 from consult.textfilter import xml_safe
 from models import Attachment, Category, Ticket, TicketDraft, db, utcnow
 
-from .attachments import Upload, remove_files, write_file
+from .attachments import Upload
 from .numbering import next_number
+from .store import get_store
 
 # The requester's urgency sets the initial priority (and so the SLA); the desk may change it at triage.
 URGENCY_PRIORITY = {"low": "low", "medium": "normal", "high": "high"}
@@ -62,10 +63,10 @@ class StorageFailed(DomainError):
     status = 503
 
 
-def _store(upload: Upload) -> str:
+def _store(store, upload: Upload) -> str:
     """Write one file through the store; any OS-level write failure becomes the Japanese storage message."""
     try:
-        return write_file(upload)
+        return store.save(upload)
     except OSError as exc:  # ENOSPC/EDQUOT arrive as StorageFull (a DomainError) from the store itself
         current_app.logger.error("attachment store write failed: %s", exc)
         raise StorageFailed(STORAGE_FAILED_MESSAGE) from exc
@@ -74,9 +75,10 @@ def _store(upload: Upload) -> str:
 def add_attachments(ticket: Ticket, uploads: list[Upload], actor, comment=None) -> list[str]:
     """Write the files and add their rows (and audit events) to the session; returns the stored names."""
     written: list[str] = []
+    store = get_store()
     try:
         for upload in uploads:
-            stored = _store(upload)
+            stored = _store(store, upload)
             written.append(stored)
             attachment = Attachment(
                 ticket=ticket, comment_id=comment.id if comment is not None else None, original_name=upload.name,
@@ -90,7 +92,7 @@ def add_attachments(ticket: Ticket, uploads: list[Upload], actor, comment=None) 
                 "size": upload.size, "sha256": attachment.sha256,
             })  # fmt: skip
     except Exception:
-        remove_files(written)
+        store.discard(written)
         raise
     return written
 
@@ -140,7 +142,7 @@ def file_ticket(intake: Intake, uploads: list[Upload], actor) -> Ticket:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        remove_files(written)
+        get_store().discard(written)
         raise
     notify.send_pending()
     return ticket

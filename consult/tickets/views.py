@@ -1,5 +1,6 @@
 """Requester pages: 相談する, 自分の相談, the ticket page and its actions, attachment downloads."""
 from collections import defaultdict
+from io import BytesIO
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -10,8 +11,9 @@ from consult.errors import ConflictError, DomainError, NotFound
 
 from . import bp, lifecycle, queries, service
 from .access import get_visible_ticket, visible_comments
-from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes, stored_path
+from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes
 from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
+from .store import get_store
 
 FILER_ROLES = ("requester", "dx_staff")
 DRAFT_MAX_BYTES = 256 * 1024
@@ -227,14 +229,19 @@ def download_attachment(number, attachment_id):
     """Download an attachment (always as a file, never shown inline)."""
     ticket = get_visible_ticket(number, current_user)
     attachment = queries.get_attachment(ticket, attachment_id, current_user)
+    store = get_store()
     try:
-        path = stored_path(attachment.stored_name)
+        source = store.path(attachment.stored_name) if store.kind == "filesystem" else None
+        if source is None:
+            source = BytesIO(store.open(attachment.stored_name))
+        elif not source.is_file():
+            raise FileNotFoundError(attachment.stored_name)
     except ValueError:
         abort(404)
-    if not path.is_file():
-        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。")
+    except FileNotFoundError:
+        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。") from None
     lifecycle.record_download(ticket, attachment, current_user)
-    response = send_file(path, mimetype=attachment.content_type, max_age=0, etag=False, conditional=False)
+    response = send_file(source, mimetype=attachment.content_type, max_age=0, etag=False, conditional=False)
     response.headers["Content-Disposition"] = content_disposition(attachment.original_name, attachment.id)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

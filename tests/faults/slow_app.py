@@ -12,19 +12,26 @@ from consult import create_app
 from consult.tickets import service
 
 MARKS = Path(os.environ["FAULT_MARKS"])
-_write_file = service.write_file
+_get_store = service.get_store
 
 
-def _slow_write_file(upload):
-    """Store the file, then stall inside the transaction when the upload asks for it."""
-    name = _write_file(upload)
-    if upload.name.startswith("slow-"):
-        (MARKS / "inside").write_text(str(os.getpid()))
-        time.sleep(30)
-    return name
+def _slow_get_store():
+    """The configured attachment store, whose save() stalls inside the transaction when asked."""
+    store = _get_store()
+    save = store.save
+
+    def slow_save(upload):
+        name = save(upload)
+        if upload.name.startswith("slow-"):
+            (MARKS / "inside").write_text(str(os.getpid()))
+            time.sleep(30)
+        return name
+
+    store.save = slow_save
+    return store
 
 
-service.write_file = _slow_write_file
+service.get_store = _slow_get_store
 flask_app = create_app()
 
 

@@ -28,6 +28,7 @@ def server(app, users, tmp_path):
         "CONSULT_SEARCH_INDEX": app.config["CONSULT_SEARCH_INDEX"],
         "CONSULT_INSTANCE": app.config["CONSULT_INSTANCE"],
         "FAULT_MARKS": str(marks),
+        "CONSULT_ATTACHMENT_STORE": "filesystem",  # this test looks at the files a killed worker leaves
     }, workers=2, log=tmp_path / "gunicorn.log")
     try:
         srv.wait_ready()

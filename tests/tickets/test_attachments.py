@@ -100,6 +100,7 @@ def test_nfd_names_from_macos_become_nfc():
     assert att.clean_filename("ハ\u309aソコン.pdf") == "パソコン.pdf"
 
 
+@pytest.mark.parametrize("app_config", [{"CONSULT_ATTACHMENT_STORE": "filesystem"}])  # the file layout
 def test_traversal_name_is_stored_under_random_name(app, client, auth, users):
     auth.login("req")
     assert _file_ticket(client, "../../../evil.pdf", PDF).status_code == 302

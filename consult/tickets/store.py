@@ -1,0 +1,135 @@
+"""Where attachment contents live: a store shared by every app host.
+
+    from consult.tickets.store import get_store
+    store = get_store()
+    name = store.save(upload)        # in the caller's transaction (database) or a new file
+    data = store.open(name)          # bytes; raises FileNotFoundError when it is not there
+    store.exists(name) -> bool
+    store.delete(name)               # in the caller's transaction (database) or unlink
+    store.discard(names)             # undo saves of a transaction that did not commit
+
+`CONSULT_ATTACHMENT_STORE`: ``database`` (the default on PostgreSQL: the bytes are rows of
+``attachment_blobs``, written in the ticket's transaction — no orphans, backed up and replicated
+with the database) or ``filesystem`` (the default on SQLite, or a NAS directory mounted on
+every host).  A filesystem store carries a marker file; a host pointed at a directory without it
+(an empty or unmounted NAS path) refuses to serve attachments (503) instead of answering 404s.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from consult.errors import DomainError
+from models import Attachment, AttachmentBlob, db
+
+from . import attachments as files
+
+MARKER = ".consult-attachment-store"
+UNAVAILABLE_MESSAGE = ("添付ファイルの保存場所が利用できません（共有フォルダがマウントされていない可能性があります）。"
+                       "時間をおいてもう一度お試しいただくか、DX推進担当にお知らせください。")
+
+
+class StoreUnavailable(DomainError):
+    """The attachment store cannot be used on this host (missing marker: wrong or unmounted dir)."""
+
+    status = 503
+
+
+def kind() -> str:
+    """``database`` or ``filesystem`` (configured, else by database engine)."""
+    configured = (current_app.config.get("CONSULT_ATTACHMENT_STORE") or "").strip().lower()
+    if configured in ("database", "filesystem"):
+        return configured
+    return "database" if db.engine.dialect.name == "postgresql" else "filesystem"
+
+
+class DatabaseStore:
+    """Attachment bytes in ``attachment_blobs``; files of an older filesystem store still open."""
+
+    kind = "database"
+
+    def save(self, upload) -> str:
+        import secrets
+
+        name = secrets.token_hex(32)
+        db.session.add(AttachmentBlob(stored_name=name, data=upload.data))
+        return name
+
+    def open(self, stored_name: str) -> bytes:
+        data = db.session.scalar(select(AttachmentBlob.data).where(AttachmentBlob.stored_name == stored_name))
+        if data is not None:
+            return bytes(data)
+        path = files.stored_path(stored_name)  # written before the switch to the database store
+        if path.is_file():
+            return path.read_bytes()
+        raise FileNotFoundError(stored_name)
+
+    def exists(self, stored_name: str) -> bool:
+        found = db.session.scalar(select(AttachmentBlob.stored_name).where(AttachmentBlob.stored_name == stored_name))
+        return found is not None or files.stored_path(stored_name).is_file()
+
+    def delete(self, stored_name: str) -> None:
+        db.session.execute(delete(AttachmentBlob).where(AttachmentBlob.stored_name == stored_name))
+        files.stored_path(stored_name).unlink(missing_ok=True)
+
+    def discard(self, stored_names) -> None:
+        """Nothing to undo: the rows go with the rolled-back transaction."""
+
+    def check(self) -> None:
+        """Always usable when the database is."""
+
+
+class FilesystemStore:
+    """Attachment files under CONSULT_ATTACHMENTS (local for SQLite, or a NAS mount on every host)."""
+
+    kind = "filesystem"
+
+    def root(self) -> Path:
+        return files.storage_root()
+
+    def check(self) -> None:
+        """Refuse an empty directory (no marker, no stored files) while attachments are recorded;
+        otherwise (a new install, or a store written before the marker existed) mark it."""
+        marker = self.root() / MARKER
+        if marker.is_file():
+            return
+        has_files = self.root().is_dir() and any(p.is_dir() and len(p.name) == 2 for p in self.root().iterdir())
+        if not has_files and db.session.scalar(select(Attachment.id).limit(1)) is not None:
+            current_app.logger.error("attachment store %s has no %s: wrong or unmounted directory", self.root(), MARKER)
+            raise StoreUnavailable(UNAVAILABLE_MESSAGE)
+        try:
+            self.root().mkdir(parents=True, exist_ok=True)
+            marker.write_text("consult attachment store: do not delete\n", encoding="utf-8")
+        except OSError as exc:  # a full disk: the save itself reports it in plain words
+            current_app.logger.warning("could not write the attachment store marker: %s", exc)
+
+    def save(self, upload) -> str:
+        self.check()
+        return files.write_file(upload)
+
+    def open(self, stored_name: str) -> bytes:
+        self.check()
+        return files.stored_path(stored_name).read_bytes()
+
+    def path(self, stored_name: str) -> Path:
+        """The file (to stream it without reading it into memory)."""
+        self.check()
+        return files.stored_path(stored_name)
+
+    def exists(self, stored_name: str) -> bool:
+        self.check()
+        return files.stored_path(stored_name).is_file()
+
+    def delete(self, stored_name: str) -> None:
+        self.check()
+        files.stored_path(stored_name).unlink(missing_ok=True)
+
+    def discard(self, stored_names) -> None:
+        files.remove_files(stored_names)
+
+
+def get_store():
+    """The store configured for this app."""
+    return DatabaseStore() if kind() == "database" else FilesystemStore()
