@@ -16,6 +16,7 @@ from functools import lru_cache, partial
 
 from whoosh import query as wq
 
+from . import vectors
 from .docsets import bits_to_ids, docsets
 from .index import FACET_FIELDS, get_searcher
 
@@ -34,6 +35,9 @@ TITLE_FIELD = "title"     # small; a match there lifts a case
 SORTS = {"newest": "published_at", "helpful": "helpful_count", "hours": "hours_saved"}
 SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
+VECTOR_FACTOR = 0.5      # weight of a related word (word vectors) times its similarity ...
+VECTOR_PER_WORD = 3      # ... at most this many per query word ...
+VECTOR_CANDIDATES = 80   # ... chosen among this many related words of the vectors
 FEEDBACK_DOCS = 1        # relevance: the title of the best case adds related words ...
 FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in other words)
 FEEDBACK_TERMS = 6
@@ -141,6 +145,7 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
     df = {t: searcher.doc_frequency(SEARCH_FIELD, t) for t in counts}
     idf = {t: max(math.log((n + 1) / (d + 0.5)), 0.05) for t, d in df.items()}
     near: dict = {}
+    near_factor: dict = {}
     scored = []
     for term, tf in counts.items():
         weight = idf[term]
@@ -151,8 +156,14 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
             near[term] = _near_terms(searcher, term)
             for alt in near[term]:
                 scored.append((weight * FUZZY_FACTOR, alt, weight * FUZZY_FACTOR, FUZZY_FACTOR))
-    scored.sort(key=lambda x: (-x[0], x[1]))
     groups = _group(units)
+    for head, members in groups.items():
+        alts = _vector_terms(searcher, members, counts, df, n)
+        for t, alt, factor in alts:
+            near.setdefault(t, []).append(alt)
+            near_factor[(t, alt)] = factor
+            scored.append((idf[t] * factor, alt, idf[t] * factor, factor))
+    scored.sort(key=lambda x: (-x[0], x[1]))
     word_of: dict = {}
     for head, members in groups.items():
         for t in members:
@@ -175,8 +186,26 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
         kept_words.add(word)
         cost += d
         out.append((term, w, boost))
-    words, total = _words(groups, df, idf, near)
+    words, total = _words(groups, df, idf, near, near_factor)
     return _Plan(out, words, total)
+
+
+def _vector_terms(searcher, members, counts, df, n):
+    """[(query term, indexed related word, factor)]: words that the shipped word vectors
+    place with a term of this word (vectors.related), present in the index and not in the
+    query, best VECTOR_PER_WORD by similarity; factor = VECTOR_FACTOR x similarity."""
+    if VECTOR_FACTOR <= 0 or not vectors.available():
+        return []
+    best: dict = {}
+    for t in members:
+        for alt, sim in vectors.related(t)[:VECTOR_CANDIDATES]:
+            if alt in counts or alt in best and best[alt][1] >= sim:
+                continue
+            d = searcher.doc_frequency(SEARCH_FIELD, alt)
+            if d:
+                best[alt] = (t, sim, d)
+    ranked = sorted(best.items(), key=lambda x: (-x[1][1], x[1][2], x[0]))[:VECTOR_PER_WORD]
+    return [(t, alt, VECTOR_FACTOR * sim) for alt, (t, sim, _) in ranked]
 
 
 def _group(units) -> dict:
@@ -193,7 +222,7 @@ def _group(units) -> dict:
     return groups
 
 
-def _words(groups, df, idf, near):
+def _words(groups, df, idf, near, near_factor=None):
     """Weigh the query's words (see ``_group``) for coverage.
 
     A word is worth the idf of its best unit; a case containing any of its units gets that
@@ -207,7 +236,8 @@ def _words(groups, df, idf, near):
             if df[t]:
                 credit[t] = max(credit.get(t, 0.0), idf[t])
             for alt in near.get(t, ()):
-                credit[alt] = max(credit.get(alt, 0.0), idf[t] * FUZZY_FACTOR)
+                f = (near_factor or {}).get((t, alt), FUZZY_FACTOR)
+                credit[alt] = max(credit.get(alt, 0.0), idf[t] * f)
         known = max(credit.values(), default=0.0)
         total += known + UNKNOWN_WEIGHT * max(full - known, 0.0)
         words.append(credit)
