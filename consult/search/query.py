@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ from functools import lru_cache, partial
 
 from whoosh import query as wq
 
-from . import vectors
+from . import readings, vectors
 from .docsets import bits_to_ids, docsets
 from .index import FACET_FIELDS, get_searcher
 
@@ -28,6 +29,7 @@ MAX_TERMS = 12           # most specific terms kept from a long query
 MIN_COVERAGE = 0.35      # suggest(): share of the query's weight a case must match ...
 UNKNOWN_WEIGHT = 0.5     # ... where words no case contains count at this share of their idf
 MIN_MATCHED = 2          # suggest(): a case must contain this many of the query's words ...
+COVERAGE_WORDS = 8       # coverage: share of the query's heaviest words (0: all words)
 LONG_QUERY_WORDS = 5     # ... and one more when the query has at least this many words
 RELATIVE_CUTOFF = 0.45   # suggest(): minimum score relative to the best hit
 SEARCH_FIELD = "text"     # title + keywords + body (see index.make_schema)
@@ -35,12 +37,14 @@ TITLE_FIELD = "title"     # small; a match there lifts a case
 SORTS = {"newest": "published_at", "helpful": "helpful_count", "hours": "hours_saved"}
 SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
+READING_FACTOR = 0.8     # weight of an indexed word found through its reading (kana, 清算)
 VECTOR_FACTOR = 0.5      # weight of a related word (word vectors) times its similarity ...
 VECTOR_PER_WORD = 3      # ... at most this many per query word ...
 VECTOR_CANDIDATES = 80   # ... chosen among this many related words of the vectors
 FEEDBACK_DOCS = 1        # relevance: the title of the best case adds related words ...
 FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in other words)
 FEEDBACK_TERMS = 6
+FEEDBACK_ONLY_DROP = True  # cases found only through the feedback words are not listed
 FEEDBACK_MAX_TERMS = 4   # only short queries get feedback (long ones have words enough)
 POSTINGS_BUDGET = 3000   # at most this many postings are scored per query (speed) ...
 MIN_TERMS = 2            # ... but the most specific terms are always kept
@@ -137,9 +141,11 @@ def _query_units(analyzer, text: str):
             for t in analyzer(text, mode="query", chars=True)]
 
 
-def _plan(searcher, text: str, max_terms: int) -> _Plan:
+def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     analyzer = searcher.schema[SEARCH_FIELD].analyzer
-    units = _query_units(analyzer, (text or "")[:MAX_QUERY_CHARS])
+    text = (text or "")[:MAX_QUERY_CHARS]
+    units = _query_units(analyzer, text)
+    units, read_groups = _kana_readings(searcher, cache, text, units)
     counts = Counter(t for t, _, _ in units)
     n = max(1, searcher.doc_count())
     df = {t: searcher.doc_frequency(SEARCH_FIELD, t) for t in counts}
@@ -147,17 +153,38 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
     near: dict = {}
     near_factor: dict = {}
     scored = []
+    rmap = None
     for term, tf in counts.items():
         weight = idf[term]
         if df[term]:
             boost = 1 + 0.3 * math.log(tf)
             scored.append((weight * boost, term, weight, boost))
-        elif len(term) >= 3 and not term.isdigit():
-            near[term] = _near_terms(searcher, term)
-            for alt in near[term]:
-                scored.append((weight * FUZZY_FACTOR, alt, weight * FUZZY_FACTOR, FUZZY_FACTOR))
+            continue
+        alts = []
+        if len(term) >= 3 and not term.isdigit():
+            alts = [(a, FUZZY_FACTOR) for a in _near_terms(searcher, term)]
+        if READING_FACTOR and len(term) >= 2 and _HAS_KANJI.search(term):
+            # a mis-conversion (清算 for 精算): indexed words with the same reading
+            if rmap is None:
+                rmap = readings.reading_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
+            alts += [(a, READING_FACTOR) for a in readings.homophones(rmap, term)[:3]
+                     if a not in dict(alts)]
+        for alt, f in alts:
+            near.setdefault(term, []).append(alt)
+            near_factor[(term, alt)] = f
+            scored.append((weight * f, alt, weight * f, f))
+    # Kana runs read as indexed words: one word each, its alternatives at READING_FACTOR.
+    for k, (head, alts) in enumerate(read_groups):
+        dfs = {a: searcher.doc_frequency(SEARCH_FIELD, a) for a in alts}
+        df[head] = 0
+        idf[head] = max(max(math.log((n + 1) / (d + 0.5)), 0.05) for d in dfs.values())
+        units.append((head, -2 - k, -2 - k))  # a span of its own: one word each
+        for alt in alts:
+            near.setdefault(head, []).append(alt)
+            near_factor[(head, alt)] = READING_FACTOR
+            scored.append((idf[head] * READING_FACTOR, alt, idf[head] * READING_FACTOR, READING_FACTOR))
     groups = _group(units)
-    for head, members in groups.items():
+    for members in groups.values():
         alts = _vector_terms(searcher, members, counts, df, n)
         for t, alt, factor in alts:
             near.setdefault(t, []).append(alt)
@@ -174,7 +201,7 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
     for _, term, w, boost in scored:
         if term in seen or len(out) >= max_terms:
             continue
-        d = df[term] if term in df else searcher.doc_frequency(SEARCH_FIELD, term)
+        d = df[term] if term in df and df[term] else searcher.doc_frequency(SEARCH_FIELD, term)
         word = word_of.get(term, term)
         # The best term of each of the MIN_TERMS most specific words is always searched
         # (not two parts of one compound: 電子申請 + 電子 left 補助金 out); any other term
@@ -188,6 +215,33 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
         out.append((term, w, boost))
     words, total = _words(groups, df, idf, near, near_factor)
     return _Plan(out, words, total)
+
+
+_KANA_WORD = re.compile(r"(?<![\u3400-\u9fff々\u3041-\u3096\u30a1-\u30faー])[\u3041-\u3096\u30a1-\u30faー]{2,}")
+_HAS_KANJI = re.compile(r"[\u3400-\u9fff々]")
+
+
+def _kana_readings(searcher, cache, text, units):
+    """(units, [(head, indexed words)]): a kana run of the query (not okurigana: it does not
+    follow a kanji) that the readings of indexed words spell exactly (でんしけっさい ->
+    電子 + 決裁) replaces Sudachi's pieces of it, unless one of them is itself an indexed
+    word covering the whole run."""
+    if not READING_FACTOR:
+        return units, []
+    groups = []
+    for m in _KANA_WORD.finditer(text):
+        b, e = m.start(), m.end()
+        inside = [u for u in units if b <= u[1] and u[2] <= e]
+        if any(u[1] == b and u[2] == e and searcher.doc_frequency(SEARCH_FIELD, u[0]) for u in inside):
+            continue  # the run is an indexed word as it is (ピボット, しゅっちょう -> 出張)
+        rmap = readings.reading_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
+        pieces = readings.kana_words(rmap, m.group())
+        if not pieces:
+            continue
+        units = [u for u in units if not (b <= u[1] and u[2] <= e)]
+        for i, words in enumerate(pieces):
+            groups.append((f"\x00{b}:{i}", words[:3]))
+    return units, groups
 
 
 def _vector_terms(searcher, members, counts, df, n):
@@ -228,7 +282,7 @@ def _words(groups, df, idf, near, near_factor=None):
     A word is worth the idf of its best unit; a case containing any of its units gets that
     unit's credit.  The part of a word's weight that no case can match (a word, or the part
     of a compound, that no case contains) counts at ``UNKNOWN_WEIGHT`` in the denominator."""
-    words, total = [], 0.0
+    words, weights = [], []
     for members in groups.values():
         credit: dict = {}
         full = max(idf[t] for t in members)
@@ -239,8 +293,14 @@ def _words(groups, df, idf, near, near_factor=None):
                 f = (near_factor or {}).get((t, alt), FUZZY_FACTOR)
                 credit[alt] = max(credit.get(alt, 0.0), idf[t] * f)
         known = max(credit.values(), default=0.0)
-        total += known + UNKNOWN_WEIGHT * max(full - known, 0.0)
+        weights.append(known + UNKNOWN_WEIGHT * max(full - known, 0.0))
         words.append(credit)
+    # A long text (a whole intake form) has many words that say nothing about its topic: the
+    # share is taken of its COVERAGE_WORDS heaviest words, so adding sentences to a text does
+    # not make every case fall below the threshold.
+    if COVERAGE_WORDS:
+        weights = sorted(weights, reverse=True)[:COVERAGE_WORDS]
+    total = sum(weights)
     return words, total
 
 
@@ -421,7 +481,7 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
     limit = max(1, min(int(limit or 10), 200))
     page = max(1, int(page or 1))
     names = _facet_names(facets)
-    plan = _plan(searcher, text, max_terms)
+    plan = _plan(searcher, text, max_terms, cache)
     terms = plan.terms
     weights = {t: w for t, w, _ in terms}
     sets = docsets(searcher, cache)
@@ -482,6 +542,9 @@ def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
     coverage = _lazy_coverage(sets, [r.docnum for r in rows], plan)
     hits = [_hit(searcher, r.docnum, r.fields(), list(weights), coverage, float(r.score or 0.0))
             for r in rows]
+    if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
+        # A case that only the feedback words found shares no word with the query.
+        hits = [h for h in hits if h.matched]
     return hits, searched, results.estimated_length()
 
 
