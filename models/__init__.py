@@ -18,13 +18,13 @@ from .ticket import (
     TicketCounter,
     TicketDraft,
 )
-from .usage import SearchLog, SuggestionClick
+from .usage import SearchLog, SuggestionClick, SynonymGroup
 from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
     "AuditEvent", "Attachment", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
     "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "MailOutbox", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
-    "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
+    "SuggestionClick", "SynonymGroup", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",
 ]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from consult.cases import vocabulary as search_vocabulary
 from consult.search import query, sync
 from models import Case, Category, Department, SearchLog, SuggestionClick, db
 
@@ -43,6 +44,7 @@ def _log(user, source: str, text: str, count: int) -> None:
 def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
     """Search published cases with facets; logs the search when there is a query text."""
     sync.repair_if_due()
+    search_vocabulary.refresh()
     sort = sort if sort in SORTS else "relevance"
     flt = {FILTER_PARAMS[k]: v for k, v in filters.items() if k in FILTER_PARAMS and v}
     result = query.search(sync.get_index(), text, limit=PER_PAGE, filters=flt, sort=sort, page=page)
@@ -56,6 +58,7 @@ def suggest(text: str, user=None, limit: int = 5, log: bool = True) -> list:
     text = (text or "").strip()
     if len(text) < SUGGEST_MIN_CHARS:
         return []
+    search_vocabulary.refresh()
     hits = query.suggest(sync.get_index(), text, limit=limit)
     if log:
         _log(user, "suggest", text, len(hits))

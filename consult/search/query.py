@@ -173,16 +173,19 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
             near.setdefault(term, []).append(alt)
             near_factor[(term, alt)] = f
             scored.append((weight * f, alt, weight * f, f))
-    # Kana runs read as indexed words: one word each, its alternatives at READING_FACTOR.
-    for k, (head, alts) in enumerate(read_groups):
+    # Kana runs read as indexed words (READING_FACTOR) and the desk's synonym groups
+    # (SYNONYM_FACTOR): one word each.
+    extra = [(h, a, READING_FACTOR) for h, a in read_groups]
+    extra += [(h, a, SYNONYM_FACTOR) for h, a in _vocabulary_groups(searcher, text, counts)]
+    for k, (head, alts, factor) in enumerate(extra):
         dfs = {a: searcher.doc_frequency(SEARCH_FIELD, a) for a in alts}
         df[head] = 0
         idf[head] = max(max(math.log((n + 1) / (d + 0.5)), 0.05) for d in dfs.values())
         units.append((head, -2 - k, -2 - k))  # a span of its own: one word each
         for alt in alts:
             near.setdefault(head, []).append(alt)
-            near_factor[(head, alt)] = READING_FACTOR
-            scored.append((idf[head] * READING_FACTOR, alt, idf[head] * READING_FACTOR, READING_FACTOR))
+            near_factor[(head, alt)] = factor
+            scored.append((idf[head] * factor, alt, idf[head] * factor, factor))
     groups = _group(units)
     for members in groups.values():
         alts = _vector_terms(searcher, members, counts, df, n)
@@ -215,6 +218,54 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
         out.append((term, w, boost))
     words, total = _words(groups, df, idf, near, near_factor)
     return _Plan(out, words, total)
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+SYNONYM_FACTOR = 0.9     # weight of a word of a desk-added synonym group (検索語の辞書)
+_vocab: dict = {"version": None, "groups": ()}
+
+
+def set_vocabulary(groups, version) -> None:
+    """Synonym groups added by the desk (lists of words), applied at query time: a query
+    containing one word of a group also searches the others' indexed terms, weighted at
+    SYNONYM_FACTOR.  ``version`` is part of every cached answer's key."""
+    from .analysis import normalize
+
+    prepared = []
+    for words in groups:
+        words = [w.strip() for w in words if w and w.strip()]
+        if len(words) >= 2:
+            prepared.append(tuple((normalize(w), w) for w in words))
+    _vocab.update(version=version, groups=tuple(prepared))
+
+
+def vocabulary_version():
+    return _vocab["version"]
+
+
+def _vocabulary_groups(searcher, text, counts):
+    """[(head, [indexed terms])] for the desk's synonym groups that the text mentions."""
+    if not _vocab["groups"]:
+        return []
+    from .analysis import normalize
+
+    analyzer = searcher.schema[SEARCH_FIELD].analyzer
+    norm = normalize(text)
+    out = []
+    for gi, group in enumerate(_vocab["groups"]):
+        present = [w for nw, w in group if nw and nw in norm]
+        if not present:
+            continue
+        for nw, w in group:
+            if w in present:
+                continue
+            terms = [t for t, _, _ in _query_units(analyzer, w)]
+            terms = [t for t in dict.fromkeys(terms) if t not in counts
+                     and searcher.doc_frequency(SEARCH_FIELD, t)]
+            if terms:
+                out.append((f"\x01{gi}:{nw}", terms[:3]))
+    return out
 
 
 _KANA_WORD = re.compile(r"(?<![\u3400-\u9fff々\u3041-\u3096\u30a1-\u30faー])[\u3041-\u3096\u30a1-\u30faー]{2,}")
@@ -471,7 +522,8 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     list of fields.  An empty text lists every case (newest first unless sorted otherwise).
     Pages are kept with the searcher (``_remember``) until the next commit."""
     searcher, cache = get_searcher(ix)
-    key = (text, limit, _frozen(filters), sort, page, tuple(_facet_names(facets)), max_terms)
+    key = (text, limit, _frozen(filters), sort, page, tuple(_facet_names(facets)), max_terms,
+           _vocab["version"])
     res = _remember(cache, "search", key, RESULT_CACHE,
                     lambda: _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms))
     return replace(res, hits=list(res.hits))  # callers may reorder or cut their list, not the cached one
@@ -584,7 +636,7 @@ def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = M
         return tuple(h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
                      and h.matched >= need)
 
-    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched)
+    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched, _vocab["version"])
     return list(_remember(cache, "suggest", key, SUGGEST_CACHE, compute))
 
 
