@@ -86,6 +86,8 @@ PAGES = [
     ("dx1", "事例の編集", _case_edit),
     ("dx1", "実績", "/reports/"),
     ("dx1", "404", "/tickets/DX-1999-9999"),
+    ("dx1", "検索語の辞書", "/admin/search-terms"),
+    ("dx1", "見つからなかった検索語", "/admin/missed-searches"),
     ("admin", "管理", "/admin/"),
     ("admin", "利用者", "/admin/users"),
     ("admin", "利用者の追加", "/admin/users/new"),
@@ -104,6 +106,7 @@ SLUGS = {
     "事例の画面（DX担当）": "case-staff", "事例の管理": "case-manage", "事例を書く": "case-new", "事例の編集": "case-edit",
     "実績": "reports", "管理": "admin", "利用者": "users", "利用者の追加": "user-new", "利用者の編集": "user-edit",
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",
+    "検索語の辞書": "search-terms", "見つからなかった検索語": "missed-searches",
 }
 IDS = [f"{login or 'anonymous'}-{SLUGS[name]}" for login, name, _ in PAGES]
 NARROW = [  # pages checked at 200 % zoom and at 375 px
