@@ -188,7 +188,7 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
             scored.append((idf[head] * factor, alt, idf[head] * factor, factor))
     groups = _group(units)
     for members in groups.values():
-        alts = _vector_terms(searcher, members, counts, df, n)
+        alts = _vector_terms(searcher, cache, members, counts, df, n)
         for t, alt, factor in alts:
             near.setdefault(t, []).append(alt)
             near_factor[(t, alt)] = factor
@@ -295,7 +295,24 @@ def _kana_readings(searcher, cache, text, units):
     return units, groups
 
 
-def _vector_terms(searcher, members, counts, df, n):
+def _indexed_related(searcher, cache, term):
+    """[(word, similarity, df)] of the related words of ``term`` that this index contains,
+    kept with the searcher (a keyword query repeats the same few words all day)."""
+    memo = cache.setdefault("related", {}) if cache is not None else {}
+    got = memo.get(term)
+    if got is None:
+        got = []
+        for alt, sim in vectors.related(term)[:VECTOR_CANDIDATES]:
+            d = searcher.doc_frequency(SEARCH_FIELD, alt)
+            if d:
+                got.append((alt, sim, d))
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[term] = got
+    return got
+
+
+def _vector_terms(searcher, cache, members, counts, df, n):
     """[(query term, indexed related word, factor)]: words that the shipped word vectors
     place with a term of this word (vectors.related), present in the index and not in the
     query, best VECTOR_PER_WORD by similarity; factor = VECTOR_FACTOR x similarity."""
@@ -303,12 +320,10 @@ def _vector_terms(searcher, members, counts, df, n):
         return []
     best: dict = {}
     for t in members:
-        for alt, sim in vectors.related(t)[:VECTOR_CANDIDATES]:
+        for alt, sim, d in _indexed_related(searcher, cache, t):
             if alt in counts or alt in best and best[alt][1] >= sim:
                 continue
-            d = searcher.doc_frequency(SEARCH_FIELD, alt)
-            if d:
-                best[alt] = (t, sim, d)
+            best[alt] = (t, sim, d)
     ranked = sorted(best.items(), key=lambda x: (-x[1][1], x[1][2], x[0]))[:VECTOR_PER_WORD]
     return [(t, alt, VECTOR_FACTOR * sim) for alt, (t, sim, _) in ranked]
 

@@ -19,6 +19,7 @@ import os
 import re
 import struct
 import threading
+from functools import lru_cache
 
 __all__ = ["related", "available", "build", "RESOURCE"]
 
@@ -55,18 +56,19 @@ def available() -> bool:
     return bool(_load()["words"])
 
 
-def related(term: str, min_similarity: float = MIN_SIMILARITY) -> list:
+@lru_cache(maxsize=20000)
+def related(term: str, min_similarity: float = MIN_SIMILARITY) -> tuple:
     """[(word, similarity)] of words that the vectors place with ``term`` (itself excluded):
     the words of its row first (1.0), then those of near rows."""
     d = _load()
     row = d["words"].get(term)
     if row is None:
-        return []
+        return ()
     out = [(w, 1.0) for w in d["rows"][row] if w != term]
     for n, s in d["near"].get(row, ()):
         if s >= min_similarity:
             out.extend((w, s) for w in d["rows"].get(n, ()) if w != term)
-    return out
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- build
@@ -152,6 +154,7 @@ def build(vocab_dir: str, out_path: str = RESOURCE) -> dict:
     np.savez_compressed(out_path, words=np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8),
                         rows=np.array([words[w] for w in names], dtype=np.int32), near=near, sim=sim)
     _data.clear()
+    related.cache_clear()
     return {"words": len(names), "rows": len(used)}
 
 
