@@ -132,6 +132,8 @@ class _Plan:
     terms: list
     words: list
     total: float
+    weak: frozenset = frozenset()  # related words (vectors): they add to coverage, but a
+                                    # word found only through them does not count as matched
 
 
 def _query_units(analyzer, text: str):
@@ -152,6 +154,7 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     idf = {t: max(math.log((n + 1) / (d + 0.5)), 0.05) for t, d in df.items()}
     near: dict = {}
     near_factor: dict = {}
+    vector_alts: set = set()
     scored = []
     rmap = None
     for term, tf in counts.items():
@@ -190,6 +193,7 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     for members in groups.values():
         alts = _vector_terms(searcher, cache, members, counts, df, n)
         for t, alt, factor in alts:
+            vector_alts.add(alt)
             near.setdefault(t, []).append(alt)
             near_factor[(t, alt)] = factor
             scored.append((idf[t] * factor, alt, idf[t] * factor, factor))
@@ -217,7 +221,8 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
         cost += d
         out.append((term, w, boost))
     words, total = _words(groups, df, idf, near, near_factor)
-    return _Plan(out, words, total)
+    weak = frozenset(alt for (_, alt), f in near_factor.items() if alt in vector_alts)
+    return _Plan(out, words, total, weak)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -325,7 +330,17 @@ def _vector_terms(searcher, cache, members, counts, df, n):
                 continue
             best[alt] = (t, sim, d)
     ranked = sorted(best.items(), key=lambda x: (-x[1][1], x[1][2], x[0]))[:VECTOR_PER_WORD]
-    return [(t, alt, VECTOR_FACTOR * sim) for alt, (t, sim, _) in ranked]
+    # A related word weighs no more than itself: an unknown query word (df 0, the largest idf)
+    # must not lend its weight to a common word that happens to be its neighbour.
+    out = []
+    for alt, (t, sim, d) in ranked:
+        own = max(math.log((n + 1) / (d + 0.5)), 0.05)
+        out.append((t, alt, VECTOR_FACTOR * sim * min(1.0, own / max(df_idf(t, df, n), 1e-9))))
+    return out
+
+
+def df_idf(term, df, n):
+    return max(math.log((n + 1) / (df.get(term, 0) + 0.5)), 0.05)
 
 
 def _group(units) -> dict:
@@ -441,10 +456,10 @@ def _coverage(sets, docnums, plan: _Plan) -> dict:
     for d in docnums:
         got, matched = 0.0, 0
         for credit in plan.words:
-            best = max((c for t, c in credit.items() if d in has[t]), default=0.0)
-            if best:
-                got += best
-                matched += 1
+            found = [(c, t) for t, c in credit.items() if d in has[t]]
+            if found:
+                got += max(found)[0]
+                matched += any(t not in plan.weak for _, t in found)
         out[d] = (round(min(got / plan.total, 1.0), 4), matched)
     return out
 
