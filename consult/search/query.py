@@ -38,6 +38,7 @@ SORTS = {"newest": "published_at", "helpful": "helpful_count", "hours": "hours_s
 SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
 READING_FACTOR = 0.8     # weight of an indexed word found through its reading (kana, 清算)
+SYNGROUP_SIMILARITY = 1.0  # SudachiDict synonym groups: treated as related words of this similarity
 VECTOR_FACTOR = 0.5      # weight of a related word (word vectors) times its similarity ...
 VECTOR_PER_WORD = 3      # ... at most this many per query word ...
 VECTOR_CANDIDATES = 80   # ... chosen among this many related words of the vectors
@@ -321,7 +322,7 @@ def _vector_terms(searcher, cache, members, counts, df, n):
     """[(query term, indexed related word, factor)]: words that the shipped word vectors
     place with a term of this word (vectors.related), present in the index and not in the
     query, best VECTOR_PER_WORD by similarity; factor = VECTOR_FACTOR x similarity."""
-    if VECTOR_FACTOR <= 0 or not vectors.available():
+    if VECTOR_FACTOR <= 0:
         return []
     best: dict = {}
     for t in members:
@@ -329,6 +330,12 @@ def _vector_terms(searcher, cache, members, counts, df, n):
             if alt in counts or alt in best and best[alt][1] >= sim:
                 continue
             best[alt] = (t, sim, d)
+    if SYNGROUP_SIMILARITY:
+        gmap = readings.group_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
+        for t in members:
+            for alt in readings.same_group(gmap, t):
+                if alt not in counts and (alt not in best or best[alt][1] < SYNGROUP_SIMILARITY):
+                    best[alt] = (t, SYNGROUP_SIMILARITY, searcher.doc_frequency(SEARCH_FIELD, alt))
     ranked = sorted(best.items(), key=lambda x: (-x[1][1], x[1][2], x[0]))[:VECTOR_PER_WORD]
     # A related word weighs no more than itself: an unknown query word (df 0, the largest idf)
     # must not lend its weight to a common word that happens to be its neighbour.

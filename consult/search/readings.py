@@ -97,3 +97,48 @@ def homophones(rmap: dict, term: str) -> list:
     if not r:
         return []
     return [t for t in rmap.get(r, ()) if t != term]
+
+
+# --------------------------------------------------------------------------- synonym groups
+
+_groups_memo: dict = {}
+
+
+def groups_of(term: str) -> tuple:
+    """SudachiDict synonym group ids of a term read as one dictionary word (() otherwise)."""
+    g = _groups_memo.get(term)
+    if g is not None:
+        return g
+    g = ()
+    if _HAS_KANJI.search(term) or _KANA_RUN.match(term):
+        tok, _ = _sudachi()
+        ms = tok.tokenize(term)
+        if len(ms) == 1 and not ms[0].is_oov():
+            g = tuple(ms[0].synonym_group_ids())
+    with _lock:
+        if len(_groups_memo) > 500_000:
+            _groups_memo.clear()
+        _groups_memo[term] = g
+    return g
+
+
+def group_map(searcher, cache: dict, field: str) -> dict:
+    """SudachiDict synonym group id -> [indexed terms], for this searcher."""
+    got = cache.get("syngroups")
+    if got is not None:
+        return got
+    out: dict = {}
+    for t in searcher.reader().lexicon(field):
+        t = t.decode("utf-8") if isinstance(t, bytes) else t
+        for g in groups_of(t):
+            out.setdefault(g, []).append(t)
+    cache["syngroups"] = out
+    return out
+
+
+def same_group(gmap: dict, term: str) -> list:
+    """Indexed terms sharing a SudachiDict synonym group with ``term`` (itself excluded)."""
+    out = []
+    for g in groups_of(term):
+        out.extend(t for t in gmap.get(g, ()) if t != term and t not in out)
+    return out
