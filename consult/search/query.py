@@ -39,6 +39,8 @@ SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
 READING_FACTOR = 0.8     # weight of an indexed word found through its reading (kana, 清算)
 SYNGROUP_SIMILARITY = 1.0  # SudachiDict synonym groups: treated as related words of this similarity
+RELATED_MAX_DF = 50      # related words (groups, vectors) only for query words in at most
+RELATED_MAX_SHARE = 0.005  # ... this many cases or this share of them, whichever is larger
 VECTOR_FACTOR = 0.5      # weight of a related word (word vectors) times its similarity ...
 VECTOR_PER_WORD = 3      # ... at most this many per query word ...
 VECTOR_CANDIDATES = 80   # ... chosen among this many related words of the vectors
@@ -324,6 +326,10 @@ def _vector_terms(searcher, cache, members, counts, df, n):
     query, best VECTOR_PER_WORD by similarity; factor = VECTOR_FACTOR x similarity."""
     if VECTOR_FACTOR <= 0:
         return []
+    # A word found in many cases needs no help, and its neighbours would only add postings
+    # to score (speed at scale): related words only for words of at most RELATED_MAX_DF cases.
+    limit = max(RELATED_MAX_DF, RELATED_MAX_SHARE * n)
+    members = [t for t in members if df.get(t, 0) <= limit]
     best: dict = {}
     for t in members:
         for alt, sim, d in _indexed_related(searcher, cache, t):
