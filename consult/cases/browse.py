@@ -53,13 +53,15 @@ def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
     return Page(result.hits, result.total, page, PER_PAGE, result.facets)
 
 
-def suggest(text: str, user=None, limit: int = 5, log: bool = True) -> list:
-    """Cases close enough to a ticket text (empty when nothing is); logs the lookup."""
+def suggest(text: str, user=None, limit: int = 5, log: bool = True, staff: bool = False) -> list:
+    """Cases close enough to a ticket text (empty when nothing is); logs the lookup.  ``staff``:
+    the staff ticket panel, which may show weaker candidates (query.STAFF_MIN_COVERAGE)."""
     text = (text or "").strip()
     if len(text) < SUGGEST_MIN_CHARS:
         return []
     search_vocabulary.refresh()
-    hits = query.suggest(sync.get_index(), text, limit=limit)
+    hits = query.suggest(sync.get_index(), text, limit=limit,
+                         min_coverage=query.STAFF_MIN_COVERAGE if staff else query.MIN_COVERAGE)
     if log:
         _log(user, "suggest", text, len(hits))
     return hits

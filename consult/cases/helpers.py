@@ -40,8 +40,12 @@ def suggestions_for_ticket(ticket, limit: int = 5) -> list:
     suggest() weighs a long text by its most specific words, so the generic sentences of a
     purpose do not dilute it."""
     text = "\n".join(filter(None, [ticket.title, ticket.purpose, ticket.current_process, ticket.problem]))
+    short = "\n".join(filter(None, [ticket.title, ticket.problem]))
     try:
-        return browse.suggest(text, limit=limit, log=False)
+        # On a very small collection the idf of the few words it knows is tiny and a long text
+        # is mostly unknown words: title + trouble alone are asked as well.
+        return (browse.suggest(text, limit=limit, log=False, staff=True)
+                or browse.suggest(short, limit=limit, log=False, staff=True))
     except Exception:  # the ticket page must open even when the index is unavailable
         current_app.logger.exception("case suggestions for ticket %s failed", ticket.number)
         return []

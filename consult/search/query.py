@@ -27,6 +27,7 @@ __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
 MAX_QUERY_CHARS = 2000   # longer input is cut (a ticket is far shorter)
 MAX_TERMS = 12           # most specific terms kept from a long query
 MIN_COVERAGE = 0.35      # suggest(): share of the query's weight a case must match ...
+STAFF_MIN_COVERAGE = 0.25  # ... on the staff ticket panel, which may show weaker candidates
 UNKNOWN_WEIGHT = 0.5     # ... where words no case contains count at this share of their idf
 MIN_MATCHED = 2          # suggest(): a case must contain this many of the query's words ...
 COVERAGE_WORDS = 8       # coverage: share of the query's heaviest words (0: all words)
