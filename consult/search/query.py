@@ -197,6 +197,8 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     for members in groups.values():
         alts = _vector_terms(searcher, cache, members, counts, df, n)
         for t, alt, factor in alts:
+            if alt in near.get(t, ()):
+                continue  # already there through its reading or spelling, at a higher weight
             vector_alts.add(alt)
             near.setdefault(t, []).append(alt)
             near_factor[(t, alt)] = factor
@@ -225,7 +227,8 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
         cost += d
         out.append((term, w, boost))
     words, total = _words(groups, df, idf, near, near_factor)
-    weak = frozenset(alt for (_, alt), f in near_factor.items() if alt in vector_alts)
+    strong = {alt for (t, alt) in near_factor if near_factor[(t, alt)] in (FUZZY_FACTOR, READING_FACTOR, SYNONYM_FACTOR)}
+    weak = frozenset(vector_alts - strong - set(counts))
     return _Plan(out, words, total, weak)
 
 
@@ -640,7 +643,7 @@ def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
             for r in rows]
     if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
         # A case that only the feedback words found shares no word with the query.
-        hits = [h for h in hits if h.matched]
+        hits = [h for h in hits if h.coverage > 0]
     return hits, searched, results.estimated_length()
 
 
