@@ -196,10 +196,11 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     groups = _group(units)
     for members in groups.values():
         alts = _vector_terms(searcher, cache, members, counts, df, n)
-        for t, alt, factor in alts:
+        for t, alt, factor, from_dictionary in alts:
             if alt in near.get(t, ()):
                 continue  # already there through its reading or spelling, at a higher weight
-            vector_alts.add(alt)
+            if not from_dictionary:
+                vector_alts.add(alt)  # only the vectors' guesses are weak, not SudachiDict's groups
             near.setdefault(t, []).append(alt)
             near_factor[(t, alt)] = factor
             scored.append((idf[t] * factor, alt, idf[t] * factor, factor))
@@ -340,19 +341,23 @@ def _vector_terms(searcher, cache, members, counts, df, n):
             if alt in counts or alt in best and best[alt][1] >= sim:
                 continue
             best[alt] = (t, sim, d)
+    curated: set = set()
     if SYNGROUP_SIMILARITY:
         gmap = readings.group_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
         for t in members:
             for alt in readings.same_group(gmap, t):
-                if alt not in counts and (alt not in best or best[alt][1] < SYNGROUP_SIMILARITY):
-                    best[alt] = (t, SYNGROUP_SIMILARITY, searcher.doc_frequency(SEARCH_FIELD, alt))
+                if alt not in counts:
+                    curated.add(alt)
+                    if alt not in best or best[alt][1] < SYNGROUP_SIMILARITY:
+                        best[alt] = (t, SYNGROUP_SIMILARITY, searcher.doc_frequency(SEARCH_FIELD, alt))
     ranked = sorted(best.items(), key=lambda x: (-x[1][1], x[1][2], x[0]))[:VECTOR_PER_WORD]
     # A related word weighs no more than itself: an unknown query word (df 0, the largest idf)
     # must not lend its weight to a common word that happens to be its neighbour.
     out = []
     for alt, (t, sim, d) in ranked:
         own = max(math.log((n + 1) / (d + 0.5)), 0.05)
-        out.append((t, alt, VECTOR_FACTOR * sim * min(1.0, own / max(df_idf(t, df, n), 1e-9))))
+        out.append((t, alt, VECTOR_FACTOR * sim * min(1.0, own / max(df_idf(t, df, n), 1e-9)),
+                    alt in curated))
     return out
 
 
@@ -643,7 +648,7 @@ def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
             for r in rows]
     if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
         # A case that only the feedback words found shares no word with the query.
-        hits = [h for h in hits if h.coverage > 0]
+        hits = [h for h in hits if h.matched]
     return hits, searched, results.estimated_length()
 
 
