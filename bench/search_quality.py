@@ -188,14 +188,73 @@ def demo_suggestions():
     return good, len(RELEVANT), bad, len(OFF_TOPIC)
 
 
+PARAGRAPH_CHARS = 30  # a query this long is a whole text (intake form), not keywords
+
+
 def evaluate(queries, run, suggest):
+    """(ranked refs, suggested refs, ms per query) for every query."""
     texts = [q["text"] for q in queries]
     t = time.perf_counter()
     ranked = run(texts)
     ms = (time.perf_counter() - t) * 1000 / max(len(texts), 1)
-    out = metrics(queries, ranked, suggest(texts))
-    out["ms/query"] = ms
-    return out, ranked
+    return ranked, suggest(texts), ms
+
+
+def groups(queries):
+    """name -> indexes of the queries in that group (all, per kind, paragraphs)."""
+    out = {"all": list(range(len(queries)))}
+    for i, q in enumerate(queries):
+        if q.get("kind"):
+            out.setdefault(f"kind={q['kind']}", []).append(i)
+    return out
+
+
+def report(title, queries, per_engine):
+    """Print the metrics of every engine, per group of queries, then the suggestions on
+    paragraph queries (length >= PARAGRAPH_CHARS)."""
+    names = list(per_engine)
+    print(f"\n== {title}: {len(queries)} queries")
+    for gname, idx in groups(queries).items():
+        sub = [queries[i] for i in idx]
+        res = {n: metrics(sub, [per_engine[n][0][i] for i in idx], [per_engine[n][1][i] for i in idx])
+               for n in names}
+        print(f"-- {gname} ({len(idx)})")
+        print(f"{'metric':44s}" + "".join(f"{n:>20s}" for n in names))
+        for key in res[names[0]]:
+            if key.startswith("SUGGESTION") or (key.startswith("no-answer") and "(of 0)" in key):
+                continue
+            print(f"{key:44s}" + "".join(f"{res[n][key]:20.3f}" for n in names))
+    print(f"{'ms/query':44s}" + "".join(f"{per_engine[n][2]:20.1f}" for n in names))
+    para = [i for i, q in enumerate(queries) if len(q["text"]) >= PARAGRAPH_CHARS]
+    ans = [i for i in para if queries[i]["relevant"]]
+    neg = [i for i, q in enumerate(queries) if not q["relevant"] and not q["partial"]]
+    print("suggestions (suggest(): only cases close enough; the baseline has no threshold)")
+    print(f"  {'paragraph queries (>= 30 chars) with a relevant case suggested':64s}"
+          + "".join(f"{n:>20s}" for n in names))
+    for label, idx, fn in (
+            (f"answerable paragraphs, relevant suggested (of {len(ans)})", ans,
+             lambda n, i: any(r in set(queries[i]["relevant"]) for r in per_engine[n][1][i])),
+            (f"answerable paragraphs, any suggestion (of {len(ans)})", ans,
+             lambda n, i: bool(per_engine[n][1][i])),
+            (f"no-answer queries with suggestions (of {len(neg)})", neg,
+             lambda n, i: bool(per_engine[n][1][i]))):
+        if not idx:
+            continue
+        vals = []
+        for n in names:
+            k = sum(fn(n, i) for i in idx)
+            vals.append(f"{k:>9d} = {k / len(idx):.3f}" if "no-answer" not in label else f"{k:>20d}")
+        print(f"  {label:64s}" + "".join(f"{v:>20s}" for v in vals))
+    if os.environ.get("BENCH_VERBOSE"):
+        ranked, sugg, _ = per_engine["consult"]
+        for q, r, sg in zip(queries, ranked, sugg):
+            rel = set(q["relevant"])
+            if rel and not any(x in rel for x in r[:1]):
+                print("MISS", q["qid"], q.get("kind", ""), q["text"][:50], sorted(rel), r[:5])
+            if rel and len(q["text"]) >= PARAGRAPH_CHARS and not rel & set(sg):
+                print("SUGG-MISS", q["qid"], q["text"][:50], sorted(rel), sg)
+            if not rel and not q["partial"] and sg:
+                print("SUGG-NEG", q["qid"], q["text"][:50], sg)
 
 
 def main(argv):
@@ -203,37 +262,25 @@ def main(argv):
     direct = "--direct" in argv
     data = os.path.abspath(args[0] if args else os.path.join(ROOT, "..", "shared", "data"))
     cases = [to_case(r) for r in load_jsonl(os.path.join(data, "cases.jsonl"))]
-    queries = load_jsonl(os.path.join(data, "queries.jsonl"))
-    results = {}
+    sets = {"main set (queries.jsonl)": load_jsonl(os.path.join(data, "queries.jsonl"))}
+    hard = os.path.join(data, "queries_hard.jsonl")
+    if os.path.exists(hard):
+        sets["hard set (queries_hard.jsonl)"] = load_jsonl(hard)
     with tempfile.TemporaryDirectory() as tmp:
         os.makedirs(os.path.join(tmp, "bigram"))
-        run, sugg = bigram_engine(cases, os.path.join(tmp, "bigram"))
-        results["bigram baseline"], _ = evaluate(queries, run, sugg)
+        engines = {"bigram baseline": bigram_engine(cases, os.path.join(tmp, "bigram"))}
         os.makedirs(os.path.join(tmp, "cli"))
         run, sugg, how = cli_engine(data, cases, os.path.join(tmp, "cli"), direct)
-        results["consult"], ranked = evaluate(queries, run, sugg)
+        engines["consult"] = (run, sugg)
         if "all" in os.environ.get("BENCH_VARIANTS", ""):
             for name, ana in {"bigram+norm+syn": JapaneseAnalyzer(method="bigram"),
                               "sudachi no-syn": JapaneseAnalyzer(synonyms=False)}.items():
-                run, sugg = index_engine(cases, ana, tmp, name.replace(" ", "_"))
-                results[name], _ = evaluate(queries, run, sugg)
-        if os.environ.get("BENCH_VERBOSE"):
-            for q, r in zip(queries, ranked):
-                rel = set(q["relevant"])
-                if rel and not any(x in rel for x in r[:1]):
-                    print("MISS", q["qid"], q["text"][:40], rel, r[:5])
-    print(f"data: {data} ({len(cases)} cases, {len(queries)} queries); consult via {how}")
-    names = list(results)
-    print(f"{'metric':44s}" + "".join(f"{n:>20s}" for n in names))
-    for key in results[names[0]]:
-        if not key.startswith("SUGGESTION"):
-            print(f"{key:44s}" + "".join(f"{results[n][key]:20.3f}" for n in names))
-    print("\nsuggestion (suggest(): only cases close enough; the baseline has no threshold)")
-    for key in results[names[0]]:
-        if key.startswith("SUGGESTION"):
-            print(f"  {key[12:]:72s}" + "".join(f"{results[n][key]:8.3f}" for n in names))
+                engines[name] = index_engine(cases, ana, tmp, name.replace(" ", "_"))
+        print(f"data: {data} ({len(cases)} cases); consult via {how}")
+        for title, queries in sets.items():
+            report(title, queries, {n: evaluate(queries, r, s) for n, (r, s) in engines.items()})
     good, n_rel, bad, n_off = demo_suggestions()
-    print(f"  demo corpus, intake texts with a relevant suggestion: {good}/{n_rel}; "
+    print(f"\ndemo corpus, intake texts with a relevant suggestion: {good}/{n_rel}; "
           f"off-topic texts with any suggestion: {bad}/{n_off}")
     return 0
 

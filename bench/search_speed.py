@@ -160,6 +160,23 @@ def paragraph(rng: random.Random) -> str:
     return "".join(parts)[:300]
 
 
+# Texts on subjects the synthetic cases never treat: they must get no suggestion at any size.
+OFF_TOPIC = [
+    "庁舎の駐車場の区画線を引き直したい",
+    "職員互助会の旅行の申込",
+    "庁舎のエレベーターが古く故障が多いので、更新工事の予算を要求したい",
+    "来年度の新規採用職員の配属先をどう決めればよいか悩んでいる",
+    "ふるさと納税の返礼品の選び方について相談したい",
+    "県立美術館の展示替えの作業員を手配したい",
+    "公用車のタイヤ交換はいつ頃すればよいですか",
+    "職員の健康診断で再検査になったので病院を紹介してほしい",
+    "職場の観葉植物の水やり当番\n課で育てている観葉植物の水やりを誰がするか決まっておらず、"
+    "枯れそうになっています。当番表のようなものを作った方がよいでしょうか。",
+    "忘年会の会場選び\n毎年の忘年会の幹事になりました。会場の候補をいくつか比べて決めたいのですが、"
+    "参加人数がなかなか確定しません。",
+]
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -226,6 +243,8 @@ def bench(n, nq, procs, tmp, keep=None):
     print("paragraph suggest    ", timed(lambda q: squery.suggest(ix, q), paras), flush=True)
     got = sum(bool(squery.suggest(ix, q)) for q in paras)
     print(f"paragraphs with at least one suggestion: {got}/{len(paras)}", flush=True)
+    off = [t for t in OFF_TOPIC if squery.suggest(ix, t)]
+    print(f"off-topic texts with a suggestion: {len(off)}/{len(OFF_TOPIC)} {off}", flush=True)
     print("paragraph search     ", timed(lambda q: squery.search(ix, q, facets=False), paras), flush=True)
     lat = []
     for k in range(5):

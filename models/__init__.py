@@ -21,7 +21,7 @@ from .ticket import (
     TicketCounter,
     TicketDraft,
 )
-from .usage import SearchLog, SuggestionClick
+from .usage import SearchLog, SuggestionClick, SynonymGroup
 from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
@@ -30,6 +30,6 @@ __all__ = [
     "ORG_CHANGE_KINDS", "OrgChange", "RecordRetention", "RecoveryCode", "RetentionRule", "IndexOutbox", "MailOutbox",
     "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchHost", "SearchLog",
-    "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
+    "SuggestionClick", "SynonymGroup", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",
 ]

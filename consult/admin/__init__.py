@@ -1,6 +1,6 @@
-"""Administration: users, departments, categories."""
+"""Administration: users, departments, categories, the search vocabulary."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import views  # noqa: E402,F401
+from . import views, views_vocabulary  # noqa: E402,F401  (views_vocabulary: 検索語の辞書, 見つからなかった検索語)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from consult.cases import vocabulary as search_vocabulary
 from consult.search import query, sync
 from models import Case, Category, Department, SearchLog, SuggestionClick, db
 
@@ -43,6 +44,7 @@ def _log(user, source: str, text: str, count: int) -> None:
 def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
     """Search published cases with facets; logs the search when there is a query text."""
     sync.repair_if_due()
+    search_vocabulary.refresh()
     sort = sort if sort in SORTS else "relevance"
     flt = {FILTER_PARAMS[k]: v for k, v in filters.items() if k in FILTER_PARAMS and v}
     result = sync.guarded(lambda ix: query.search(ix, text, limit=PER_PAGE, filters=flt, sort=sort, page=page))
@@ -51,12 +53,15 @@ def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
     return Page(result.hits, result.total, page, PER_PAGE, result.facets)
 
 
-def suggest(text: str, user=None, limit: int = 5, log: bool = True) -> list:
-    """Cases close enough to a ticket text (empty when nothing is); logs the lookup."""
+def suggest(text: str, user=None, limit: int = 5, log: bool = True, staff: bool = False) -> list:
+    """Cases close enough to a ticket text (empty when nothing is); logs the lookup.  ``staff``:
+    the staff ticket panel, which may show weaker candidates (query.STAFF_MIN_COVERAGE)."""
     text = (text or "").strip()
     if len(text) < SUGGEST_MIN_CHARS:
         return []
-    hits = sync.guarded(lambda ix: query.suggest(ix, text, limit=limit))
+    search_vocabulary.refresh()
+    min_coverage = query.STAFF_MIN_COVERAGE if staff else query.MIN_COVERAGE
+    hits = sync.guarded(lambda ix: query.suggest(ix, text, limit=limit, min_coverage=min_coverage))
     if log:
         _log(user, "suggest", text, len(hits))
     return hits

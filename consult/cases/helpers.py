@@ -34,13 +34,18 @@ def can_make_case(ticket) -> bool:
 
 
 def suggestions_for_ticket(ticket, limit: int = 5) -> list:
-    """Published cases close to a ticket's title and trouble (not logged: it is not a search).
+    """Published cases close to a ticket's whole text (not logged: it is not a search).
 
-    The same two fields as the intake form's suggestions: the purpose is usually generic and
-    would dilute the share of the query a case must cover."""
-    text = "\n".join(filter(None, [ticket.title, ticket.problem]))
+    The same fields as the intake form's suggestions (title, purpose, current way, trouble):
+    suggest() weighs a long text by its most specific words, so the generic sentences of a
+    purpose do not dilute it."""
+    text = "\n".join(filter(None, [ticket.title, ticket.purpose, ticket.current_process, ticket.problem]))
+    short = "\n".join(filter(None, [ticket.title, ticket.problem]))
     try:
-        return browse.suggest(text, limit=limit, log=False)
+        # On a very small collection the idf of the few words it knows is tiny and a long text
+        # is mostly unknown words: title + trouble alone are asked as well.
+        return (browse.suggest(text, limit=limit, log=False, staff=True)
+                or browse.suggest(short, limit=limit, log=False, staff=True))
     except Exception:  # the ticket page must open even when the index is unavailable
         current_app.logger.exception("case suggestions for ticket %s failed", ticket.number)
         return []

@@ -110,8 +110,9 @@ def read_file(path) -> list[dict]:
     return list(records.values())
 
 
-def _store(records: list[dict]) -> int:
-    """Insert or update the cases (published), with revisions, audit and outbox; commits once."""
+def _store(records: list[dict], progress=None) -> int:
+    """Insert or update the cases (published), with revisions, audit and outbox; commits once.
+    ``progress(done)`` is called after every chunk."""
     categories = {c.name: c.id for c in db.session.scalars(select(Category))}
     now = utcnow()
     for start in range(0, len(records), CHUNK):
@@ -150,19 +151,29 @@ def _store(records: list[dict]) -> int:
             audit.record(action, "case", case.id, None, old, new)
             db.session.add(CaseRevision(case_id=case.id, number=number, snapshot={"ref": case.ref, **after}))
             sync.enqueue(case.ref, "upsert")
+        if progress:
+            progress(min(start + CHUNK, len(records)))
     db.session.commit()
     return len(records)
 
 
-def import_file(path) -> int:
-    """Import a JSON Lines case file (all or nothing) and index it; returns the number of cases read."""
+REBUILD_FROM = 5000  # an import of this many cases rebuilds the index (two processes) instead of
+                     # applying thousands of outbox rows one batch at a time with one writer
+
+
+def import_file(path, progress=None, index_progress=None) -> int:
+    """Import a JSON Lines case file (all or nothing) and index it; returns the number of cases read.
+    ``progress(done)`` follows the storing, ``index_progress(done)`` the rebuild of a large import."""
     records = read_file(path)
     try:
-        count = _store(records)
+        count = _store(records, progress)
     except Exception:
         db.session.rollback()
         raise
-    sync.drain()
+    if count >= REBUILD_FROM:
+        sync.reindex(progress=index_progress)
+    else:
+        sync.drain()
     return count
 
 

@@ -78,8 +78,10 @@ def _render_editor(form, case=None, error=None, preview=False, status=200, typed
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required
 def new():
-    """Write a case from scratch."""
+    """Write a case from scratch (見つからなかった検索語 links here with a title to start from)."""
     form = _form_for()
+    if request.method == "GET" and request.args.get("title"):
+        form.title.data = request.args["title"][:200]
     action = request.form.get("action", "save")
     if form.validate_on_submit():
         if action == "preview":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from functools import lru_cache, partial
 
 from whoosh import query as wq
 
+from . import readings, vectors
 from .docsets import bits_to_ids, docsets
 from .index import FACET_FIELDS, get_searcher
 
@@ -25,8 +27,10 @@ __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
 MAX_QUERY_CHARS = 2000   # longer input is cut (a ticket is far shorter)
 MAX_TERMS = 12           # most specific terms kept from a long query
 MIN_COVERAGE = 0.35      # suggest(): share of the query's weight a case must match ...
+STAFF_MIN_COVERAGE = 0.25  # ... on the staff ticket panel, which may show weaker candidates
 UNKNOWN_WEIGHT = 0.5     # ... where words no case contains count at this share of their idf
 MIN_MATCHED = 2          # suggest(): a case must contain this many of the query's words ...
+COVERAGE_WORDS = 8       # coverage: share of the query's heaviest words (0: all words)
 LONG_QUERY_WORDS = 5     # ... and one more when the query has at least this many words
 RELATIVE_CUTOFF = 0.45   # suggest(): minimum score relative to the best hit
 SEARCH_FIELD = "text"     # title + keywords + body (see index.make_schema)
@@ -34,9 +38,17 @@ TITLE_FIELD = "title"     # small; a match there lifts a case
 SORTS = {"newest": "published_at", "helpful": "helpful_count", "hours": "hours_saved"}
 SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
+READING_FACTOR = 0.8     # weight of an indexed word found through its reading (kana, 清算)
+SYNGROUP_SIMILARITY = 1.0  # SudachiDict synonym groups: treated as related words of this similarity
+RELATED_MAX_DF = 50      # related words (groups, vectors) only for query words in at most
+RELATED_MAX_SHARE = 0.005  # ... this many cases or this share of them, whichever is larger
+VECTOR_FACTOR = 0.5      # weight of a related word (word vectors) times its similarity ...
+VECTOR_PER_WORD = 3      # ... at most this many per query word ...
+VECTOR_CANDIDATES = 80   # ... chosen among this many related words of the vectors
 FEEDBACK_DOCS = 1        # relevance: the title of the best case adds related words ...
 FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in other words)
 FEEDBACK_TERMS = 6
+FEEDBACK_ONLY_DROP = True  # cases found only through the feedback words are not listed
 FEEDBACK_MAX_TERMS = 4   # only short queries get feedback (long ones have words enough)
 POSTINGS_BUDGET = 3000   # at most this many postings are scored per query (speed) ...
 MIN_TERMS = 2            # ... but the most specific terms are always kept
@@ -124,6 +136,8 @@ class _Plan:
     terms: list
     words: list
     total: float
+    weak: frozenset = frozenset()  # related words (vectors): they add to coverage, but a
+                                    # word found only through them does not count as matched
 
 
 def _query_units(analyzer, text: str):
@@ -133,26 +147,64 @@ def _query_units(analyzer, text: str):
             for t in analyzer(text, mode="query", chars=True)]
 
 
-def _plan(searcher, text: str, max_terms: int) -> _Plan:
+def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     analyzer = searcher.schema[SEARCH_FIELD].analyzer
-    units = _query_units(analyzer, (text or "")[:MAX_QUERY_CHARS])
+    text = (text or "")[:MAX_QUERY_CHARS]
+    units = _query_units(analyzer, text)
+    units, read_groups = _kana_readings(searcher, cache, text, units)
     counts = Counter(t for t, _, _ in units)
     n = max(1, searcher.doc_count())
     df = {t: searcher.doc_frequency(SEARCH_FIELD, t) for t in counts}
     idf = {t: max(math.log((n + 1) / (d + 0.5)), 0.05) for t, d in df.items()}
     near: dict = {}
+    near_factor: dict = {}
+    vector_alts: set = set()
     scored = []
+    rmap = None
     for term, tf in counts.items():
         weight = idf[term]
         if df[term]:
             boost = 1 + 0.3 * math.log(tf)
             scored.append((weight * boost, term, weight, boost))
-        elif len(term) >= 3 and not term.isdigit():
-            near[term] = _near_terms(searcher, term)
-            for alt in near[term]:
-                scored.append((weight * FUZZY_FACTOR, alt, weight * FUZZY_FACTOR, FUZZY_FACTOR))
-    scored.sort(key=lambda x: (-x[0], x[1]))
+            continue
+        alts = []
+        if len(term) >= 3 and not term.isdigit():
+            alts = [(a, FUZZY_FACTOR) for a in _near_terms(searcher, term)]
+        if READING_FACTOR and len(term) >= 2 and _HAS_KANJI.search(term):
+            # a mis-conversion (清算 for 精算): indexed words with the same reading
+            if rmap is None:
+                rmap = readings.reading_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
+            alts += [(a, READING_FACTOR) for a in readings.homophones(rmap, term)[:3]
+                     if a not in dict(alts)]
+        for alt, f in alts:
+            near.setdefault(term, []).append(alt)
+            near_factor[(term, alt)] = f
+            scored.append((weight * f, alt, weight * f, f))
+    # Kana runs read as indexed words (READING_FACTOR) and the desk's synonym groups
+    # (SYNONYM_FACTOR): one word each.
+    extra = [(h, a, READING_FACTOR) for h, a in read_groups]
+    extra += [(h, a, SYNONYM_FACTOR) for h, a in _vocabulary_groups(searcher, text, counts)]
+    for k, (head, alts, factor) in enumerate(extra):
+        dfs = {a: searcher.doc_frequency(SEARCH_FIELD, a) for a in alts}
+        df[head] = 0
+        idf[head] = max(max(math.log((n + 1) / (d + 0.5)), 0.05) for d in dfs.values())
+        units.append((head, -2 - k, -2 - k))  # a span of its own: one word each
+        for alt in alts:
+            near.setdefault(head, []).append(alt)
+            near_factor[(head, alt)] = factor
+            scored.append((idf[head] * factor, alt, idf[head] * factor, factor))
     groups = _group(units)
+    for members in groups.values():
+        alts = _vector_terms(searcher, cache, members, counts, df, n)
+        for t, alt, factor, from_dictionary in alts:
+            if alt in near.get(t, ()):
+                continue  # already there through its reading or spelling, at a higher weight
+            if not from_dictionary:
+                vector_alts.add(alt)  # only the vectors' guesses are weak, not SudachiDict's groups
+            near.setdefault(t, []).append(alt)
+            near_factor[(t, alt)] = factor
+            scored.append((idf[t] * factor, alt, idf[t] * factor, factor))
+    scored.sort(key=lambda x: (-x[0], x[1]))
     word_of: dict = {}
     for head, members in groups.items():
         for t in members:
@@ -163,7 +215,7 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
     for _, term, w, boost in scored:
         if term in seen or len(out) >= max_terms:
             continue
-        d = df[term] if term in df else searcher.doc_frequency(SEARCH_FIELD, term)
+        d = df[term] if term in df and df[term] else searcher.doc_frequency(SEARCH_FIELD, term)
         word = word_of.get(term, term)
         # The best term of each of the MIN_TERMS most specific words is always searched
         # (not two parts of one compound: 電子申請 + 電子 left 補助金 out); any other term
@@ -175,8 +227,142 @@ def _plan(searcher, text: str, max_terms: int) -> _Plan:
         kept_words.add(word)
         cost += d
         out.append((term, w, boost))
-    words, total = _words(groups, df, idf, near)
-    return _Plan(out, words, total)
+    words, total = _words(groups, df, idf, near, near_factor)
+    strong = {alt for (t, alt) in near_factor if near_factor[(t, alt)] in (FUZZY_FACTOR, READING_FACTOR, SYNONYM_FACTOR)}
+    weak = frozenset(vector_alts - strong - set(counts))
+    return _Plan(out, words, total, weak)
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+SYNONYM_FACTOR = 0.9     # weight of a word of a desk-added synonym group (検索語の辞書)
+_vocab: dict = {"version": None, "groups": ()}
+
+
+def set_vocabulary(groups, version) -> None:
+    """Synonym groups added by the desk (lists of words), applied at query time: a query
+    containing one word of a group also searches the others' indexed terms, weighted at
+    SYNONYM_FACTOR.  ``version`` is part of every cached answer's key."""
+    from .analysis import normalize
+
+    prepared = []
+    for words in groups:
+        words = [w.strip() for w in words if w and w.strip()]
+        if len(words) >= 2:
+            prepared.append(tuple((normalize(w), w) for w in words))
+    _vocab.update(version=version, groups=tuple(prepared))
+
+
+def vocabulary_version():
+    return _vocab["version"]
+
+
+def _vocabulary_groups(searcher, text, counts):
+    """[(head, [indexed terms])] for the desk's synonym groups that the text mentions."""
+    if not _vocab["groups"]:
+        return []
+    from .analysis import normalize
+
+    analyzer = searcher.schema[SEARCH_FIELD].analyzer
+    norm = normalize(text)
+    out = []
+    for gi, group in enumerate(_vocab["groups"]):
+        present = [w for nw, w in group if nw and nw in norm]
+        if not present:
+            continue
+        for nw, w in group:
+            if w in present:
+                continue
+            terms = [t for t, _, _ in _query_units(analyzer, w)]
+            terms = [t for t in dict.fromkeys(terms) if t not in counts
+                     and searcher.doc_frequency(SEARCH_FIELD, t)]
+            if terms:
+                out.append((f"\x01{gi}:{nw}", terms[:3]))
+    return out
+
+
+_KANA_WORD = re.compile(r"(?<![\u3400-\u9fff々\u3041-\u3096\u30a1-\u30faー])[\u3041-\u3096\u30a1-\u30faー]{2,}")
+_HAS_KANJI = re.compile(r"[\u3400-\u9fff々]")
+
+
+def _kana_readings(searcher, cache, text, units):
+    """(units, [(head, indexed words)]): a kana run of the query (not okurigana: it does not
+    follow a kanji) that the readings of indexed words spell exactly (でんしけっさい ->
+    電子 + 決裁) replaces Sudachi's pieces of it, unless one of them is itself an indexed
+    word covering the whole run."""
+    if not READING_FACTOR:
+        return units, []
+    groups = []
+    for m in _KANA_WORD.finditer(text):
+        b, e = m.start(), m.end()
+        inside = [u for u in units if b <= u[1] and u[2] <= e]
+        if any(u[1] == b and u[2] == e and searcher.doc_frequency(SEARCH_FIELD, u[0]) for u in inside):
+            continue  # the run is an indexed word as it is (ピボット, しゅっちょう -> 出張)
+        rmap = readings.reading_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
+        pieces = readings.kana_words(rmap, m.group())
+        if not pieces:
+            continue
+        units = [u for u in units if not (b <= u[1] and u[2] <= e)]
+        for i, words in enumerate(pieces):
+            groups.append((f"\x00{b}:{i}", words[:3]))
+    return units, groups
+
+
+def _indexed_related(searcher, cache, term):
+    """[(word, similarity, df)] of the related words of ``term`` that this index contains,
+    kept with the searcher (a keyword query repeats the same few words all day)."""
+    memo = cache.setdefault("related", {}) if cache is not None else {}
+    got = memo.get(term)
+    if got is None:
+        got = []
+        for alt, sim in vectors.related(term)[:VECTOR_CANDIDATES]:
+            d = searcher.doc_frequency(SEARCH_FIELD, alt)
+            if d:
+                got.append((alt, sim, d))
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[term] = got
+    return got
+
+
+def _vector_terms(searcher, cache, members, counts, df, n):
+    """[(query term, indexed related word, factor)]: words that the shipped word vectors
+    place with a term of this word (vectors.related), present in the index and not in the
+    query, best VECTOR_PER_WORD by similarity; factor = VECTOR_FACTOR x similarity."""
+    if VECTOR_FACTOR <= 0:
+        return []
+    # A word found in many cases needs no help, and its neighbours would only add postings
+    # to score (speed at scale): related words only for words of at most RELATED_MAX_DF cases.
+    limit = max(RELATED_MAX_DF, RELATED_MAX_SHARE * n)
+    members = [t for t in members if df.get(t, 0) <= limit]
+    best: dict = {}
+    for t in members:
+        for alt, sim, d in _indexed_related(searcher, cache, t):
+            if alt in counts or alt in best and best[alt][1] >= sim:
+                continue
+            best[alt] = (t, sim, d)
+    curated: set = set()
+    if SYNGROUP_SIMILARITY:
+        gmap = readings.group_map(searcher, cache if cache is not None else {}, SEARCH_FIELD)
+        for t in members:
+            for alt in readings.same_group(gmap, t):
+                if alt not in counts:
+                    curated.add(alt)
+                    if alt not in best or best[alt][1] < SYNGROUP_SIMILARITY:
+                        best[alt] = (t, SYNGROUP_SIMILARITY, searcher.doc_frequency(SEARCH_FIELD, alt))
+    ranked = sorted(best.items(), key=lambda x: (-x[1][1], x[1][2], x[0]))[:VECTOR_PER_WORD]
+    # A related word weighs no more than itself: an unknown query word (df 0, the largest idf)
+    # must not lend its weight to a common word that happens to be its neighbour.
+    out = []
+    for alt, (t, sim, d) in ranked:
+        own = max(math.log((n + 1) / (d + 0.5)), 0.05)
+        out.append((t, alt, VECTOR_FACTOR * sim * min(1.0, own / max(df_idf(t, df, n), 1e-9)),
+                    alt in curated))
+    return out
+
+
+def df_idf(term, df, n):
+    return max(math.log((n + 1) / (df.get(term, 0) + 0.5)), 0.05)
 
 
 def _group(units) -> dict:
@@ -193,13 +379,13 @@ def _group(units) -> dict:
     return groups
 
 
-def _words(groups, df, idf, near):
+def _words(groups, df, idf, near, near_factor=None):
     """Weigh the query's words (see ``_group``) for coverage.
 
     A word is worth the idf of its best unit; a case containing any of its units gets that
     unit's credit.  The part of a word's weight that no case can match (a word, or the part
     of a compound, that no case contains) counts at ``UNKNOWN_WEIGHT`` in the denominator."""
-    words, total = [], 0.0
+    words, weights = [], []
     for members in groups.values():
         credit: dict = {}
         full = max(idf[t] for t in members)
@@ -207,10 +393,17 @@ def _words(groups, df, idf, near):
             if df[t]:
                 credit[t] = max(credit.get(t, 0.0), idf[t])
             for alt in near.get(t, ()):
-                credit[alt] = max(credit.get(alt, 0.0), idf[t] * FUZZY_FACTOR)
+                f = (near_factor or {}).get((t, alt), FUZZY_FACTOR)
+                credit[alt] = max(credit.get(alt, 0.0), idf[t] * f)
         known = max(credit.values(), default=0.0)
-        total += known + UNKNOWN_WEIGHT * max(full - known, 0.0)
+        weights.append(known + UNKNOWN_WEIGHT * max(full - known, 0.0))
         words.append(credit)
+    # A long text (a whole intake form) has many words that say nothing about its topic: the
+    # share is taken of its COVERAGE_WORDS heaviest words, so adding sentences to a text does
+    # not make every case fall below the threshold.
+    if COVERAGE_WORDS:
+        weights = sorted(weights, reverse=True)[:COVERAGE_WORDS]
+    total = sum(weights)
     return words, total
 
 
@@ -285,10 +478,10 @@ def _coverage(sets, docnums, plan: _Plan) -> dict:
     for d in docnums:
         got, matched = 0.0, 0
         for credit in plan.words:
-            best = max((c for t, c in credit.items() if d in has[t]), default=0.0)
-            if best:
-                got += best
-                matched += 1
+            found = [(c, t) for t, c in credit.items() if d in has[t]]
+            if found:
+                got += max(found)[0]
+                matched += any(t not in plan.weak for _, t in found)
         out[d] = (round(min(got / plan.total, 1.0), 4), matched)
     return out
 
@@ -381,7 +574,8 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     list of fields.  An empty text lists every case (newest first unless sorted otherwise).
     Pages are kept with the searcher (``_remember``) until the next commit."""
     searcher, cache = get_searcher(ix)
-    key = (text, limit, _frozen(filters), sort, page, tuple(_facet_names(facets)), max_terms)
+    key = (text, limit, _frozen(filters), sort, page, tuple(_facet_names(facets)), max_terms,
+           _vocab["version"])
     res = _remember(cache, "search", key, RESULT_CACHE,
                     lambda: _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms))
     return replace(res, hits=list(res.hits))  # callers may reorder or cut their list, not the cached one
@@ -391,7 +585,7 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
     limit = max(1, min(int(limit or 10), 200))
     page = max(1, int(page or 1))
     names = _facet_names(facets)
-    plan = _plan(searcher, text, max_terms)
+    plan = _plan(searcher, text, max_terms, cache)
     terms = plan.terms
     weights = {t: w for t, w, _ in terms}
     sets = docsets(searcher, cache)
@@ -452,6 +646,9 @@ def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
     coverage = _lazy_coverage(sets, [r.docnum for r in rows], plan)
     hits = [_hit(searcher, r.docnum, r.fields(), list(weights), coverage, float(r.score or 0.0))
             for r in rows]
+    if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
+        # A case that only the feedback words found shares no word with the query.
+        hits = [h for h in hits if h.matched]
     return hits, searched, results.estimated_length()
 
 
@@ -491,7 +688,7 @@ def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = M
         return tuple(h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
                      and h.matched >= need)
 
-    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched)
+    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched, _vocab["version"])
     return list(_remember(cache, "suggest", key, SUGGEST_CACHE, compute))
 
 

@@ -98,6 +98,8 @@ PAGES = [
     ("dx1", "廃棄・移管の承認", "/records/approvals"),
     ("dx1", "ファイル管理簿", "/records/ledger"),
     ("dx1", "移管・廃棄簿", "/records/disposals"),
+    ("dx1", "検索語の辞書", "/admin/search-terms"),
+    ("dx1", "見つからなかった検索語", "/admin/missed-searches"),
     ("admin", "管理", "/admin/"),
     ("admin", "利用者", "/admin/users"),
     ("admin", "利用者の追加", "/admin/users/new"),
@@ -125,6 +127,7 @@ SLUGS = {
     "ファイル管理簿": "records-ledger", "移管・廃棄簿": "records-disposals", "保存期間の設定": "records-settings",
     "2段階認証": "two-factor", "2段階認証の設定": "two-factor-setup", "利用者の一括登録": "users-import",
     "組織改正": "reorganisations", "ディレクトリ同期": "directory",
+    "検索語の辞書": "search-terms", "見つからなかった検索語": "missed-searches",
 }
 IDS = [f"{login or 'anonymous'}-{SLUGS[name]}" for login, name, _ in PAGES]
 NARROW = [  # pages checked at 200 % zoom and at 375 px

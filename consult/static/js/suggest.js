@@ -2,14 +2,15 @@
 // Progressive enhancement: the form works without it. Expects
 // <div id="suggestions" data-suggest-url="/cases/suggest">, a live region #suggestions-status that
 // announces only how many cases were found (not their long snippets), and inputs named title,
-// problem (the trouble) and a hidden intake_token in the same page.
+// purpose, current_process, problem (the whole text: suggest() weighs a long text by its most
+// specific words) and a hidden intake_token in the same page.
 (function () {
   "use strict";
   var box = document.getElementById("suggestions");
   if (!box || !window.fetch) { return; }
   var url = box.getAttribute("data-suggest-url") || "/cases/suggest";
   var form = box.closest("form") || document;
-  var fields = ["title", "problem"].map(function (name) {
+  var fields = ["title", "purpose", "current_process", "problem"].map(function (name) {
     return form.querySelector("[name='" + name + "']") || document.querySelector("[name='" + name + "']");
   }).filter(Boolean);
   var tokenInput = form.querySelector("[name='intake_token']") || document.querySelector("[name='intake_token']");
