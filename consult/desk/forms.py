@@ -45,6 +45,17 @@ class AssignForm(VersionedForm):
     backup = SelectField("副担当", coerce=_optional_int)
 
 
+class UpdateForm(VersionedForm):
+    """The side panel's one 「更新」 form: 分類, 優先度, 主担当・副担当, 状態."""
+
+    category = SelectField("分類", coerce=_optional_int, validate_choice=True)
+    priority = SelectField("優先度", choices=list(PRIORITY_LABELS.items()),
+                           validators=[DataRequired(message="優先度を選んでください")])
+    main = SelectField("主担当", coerce=_optional_int, validate_choice=True)
+    backup = SelectField("副担当", coerce=_optional_int, validate_choice=True)
+    status = SelectField("状態", validators=[DataRequired(message="状態を選んでください")])
+
+
 class SelfAssignForm(VersionedForm):
     """One click 「自分が担当」."""
 

@@ -152,12 +152,13 @@ def test_journey_2_staff_handle_the_consultation(e2e, shared_state):
     check(panel.count() == 1, "ticket page (staff): no DX担当の操作 panel")
     check("提案" in panel.inner_text(), "ticket page (staff): no suggested handler (提案：…)")
 
-    field(page, "主担当").select_option(label="高橋 美咲")
-    field(page, "副担当").select_option(label="森田 健一")
-    click_and_wait(page, page.get_by_role("button", name="担当者を保存"))
-    summary = page.locator("aside").filter(has_text="主担当")
+    for label, name in (("主担当", "高橋 美咲"), ("副担当", "森田 健一")):  # options read 「名前（対応中 主n・副m）」
+        select = field(page, label)
+        select.select_option(select.locator("option", has_text=name).get_attribute("value"))
+    click_and_wait(page, page.get_by_role("button", name="更新", exact=True))
+    summary = page.locator("#summary-title").locator("xpath=..")
     check("高橋 美咲" in summary.inner_text() and "森田 健一" in summary.inner_text(),
-          "after 担当者を保存 the summary does not show main 高橋 美咲 and backup 森田 健一")
+          "after 更新 the summary does not show main 高橋 美咲 and backup 森田 健一")
 
     field(page, "返信").fill(PUBLIC_REPLY)
     click_and_wait(page, page.get_by_role("button", name="返信を送信する"))
