@@ -19,6 +19,8 @@ from .queries import (
 from .sla import is_overdue, today_jst
 from .workload import assignable_staff, board
 
+FILTER_COOKIE = "desk_filters"  # set by desk.js when the filter panel is folded or opened
+
 
 def _status_links(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
     """(code, label, count, url) per status, keeping the other filters."""
@@ -42,6 +44,7 @@ def queue():
         categories=all_categories(),
         departments=department_options(), staff=assignable_staff(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
+        filters_open=request.cookies.get(FILTER_COOKIE) != "closed",
     )
 
 

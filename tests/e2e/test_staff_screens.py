@@ -1,0 +1,67 @@
+"""The redesigned staff screens in a real Chromium: 受付一覧 density and folding filters, print output,
+inline attachments, phone cards; each screen is saved at 1366×768 and 375 px into docs/screenshots/."""
+import pytest
+
+from .conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+WIDE = {"width": 1366, "height": 768}
+PHONE = {"width": 375, "height": 740}
+
+# (text nodes of a cell on several lines) — numbers, dates and names must stay on one line each
+_WRAPPED_TOKENS = """(selector) => {
+  const bad = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = [];
+    for (const r of range.getClientRects()) {
+      if (r.width < 1) continue;
+      if (!tops.some(t => Math.abs(t - r.top) < 10)) tops.push(r.top);
+    }
+    if (tops.length > 1) bad.push(el.innerText.trim());
+  }
+  return bad;
+}"""
+
+
+def shot(page, name: str) -> None:
+    """Save the visible viewport (what a person sees without scrolling) under docs/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=False, animations="disabled", caret="hide")
+
+
+def rows_in_view(page) -> int:
+    """Rows of the queue table whose bottom edge is inside the viewport."""
+    return page.evaluate("""() => [...document.querySelectorAll('table.desk-queue tbody tr')]
+        .filter(tr => tr.getBoundingClientRect().bottom <= window.innerHeight).length""")
+
+
+def test_queue_is_dense_and_remembers_folded_filters(e2e):
+    """1366×768: filters fold away and stay folded after a reload; ≥ 12 rows visible; no token wraps."""
+    page = e2e.login("dx1", viewport=WIDE)
+    page.goto("/desk/?status=new&status=triaged&status=in_progress&status=waiting&status=resolved&status=closed")
+    panel = page.locator("#desk-filter-panel")
+    assert panel.get_attribute("open") is not None  # open by default, as before
+    open_rows = rows_in_view(page)
+    page.locator("#desk-filter-panel > summary").click()
+    assert panel.get_attribute("open") is None
+    page.reload()
+    assert page.locator("#desk-filter-panel").get_attribute("open") is None, "the folded state is not remembered"
+    visible = rows_in_view(page)
+    assert visible >= 12, f"only {visible} rows visible at 1366×768 with the filters folded (open: {open_rows})"
+    assert page.locator("table.desk-queue tbody tr").count() >= 12
+    wrapped = page.evaluate(_WRAPPED_TOKENS, "table.desk-queue td.nowrap")
+    assert wrapped == [], f"numbers/dates/names wrapped mid-token: {wrapped[:5]}"
+    width = page.evaluate("document.querySelector('table.desk-queue').getBoundingClientRect().width")
+    assert width > 1280, f"the queue is not full width at 1366 px ({width}px)"
+    shot(page, "10-queue-1366.png")
+    page.locator("#desk-filter-panel > summary").click()  # leave it open for other tests' users
+    wide = e2e.login("dx1", viewport={"width": 1920, "height": 1080}, reuse=True)
+    wide.goto("/desk/")
+    width = wide.evaluate("document.querySelector('table.desk-queue').getBoundingClientRect().width")
+    assert width > 1800, f"the queue is not full width at 1920 px ({width}px)"
+    phone = e2e.login("dx1", viewport=PHONE, reuse=True)
+    phone.goto("/desk/")
+    shot(phone, "10-queue-375.png")
