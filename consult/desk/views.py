@@ -7,7 +7,7 @@ from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS
 
 from . import bp, service
 from .forms import SkillsForm
-from .history import action_label, describe, login_names, ticket_events
+from .history import action_label, changes, lookups, ticket_events
 from .queries import (
     SORTS,
     all_categories,
@@ -86,4 +86,4 @@ def history(number):
     ticket = get_ticket(number)
     events = ticket_events(ticket)
     return render_template("desk/history.html", title=f"{ticket.number} の履歴", ticket=ticket, events=events,
-                           names=login_names(events), describe=describe, action_label=action_label)
+                           names=lookups(events), changes=changes, action_label=action_label)

@@ -47,8 +47,9 @@ def test_history_tab_lists_every_event_in_japanese(app, dx, users, ticket):
     dx.post(f"/desk/tickets/{t.number}/note", data={"note-version": 0, "note-kind": "internal", "note-body": "メモ"})
     html = dx.get(f"/desk/tickets/{t.number}/history").get_data(as_text=True)
     assert "担当者の割当" in html and "状態の変更" in html and "内部メモの追加" in html
-    assert "田中 四郎（dx2）" in html  # handler login shown with the name
-    assert "<dd>新規</dd>" in html and "<dd>受付</dd>" in html
+    assert '（なし） <span aria-label="から">→</span> 田中 四郎' in html  # the handler's name, not the login
+    assert "（dx2）" not in html
+    assert '新規 <span aria-label="から">→</span> 受付' in html
     assert "高橋 三郎" in html  # the actor
     assert "<caption>" in html and "削除" in html  # the note that nothing is deleted
 
