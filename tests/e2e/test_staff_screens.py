@@ -65,3 +65,45 @@ def test_queue_is_dense_and_remembers_folded_filters(e2e):
     phone = e2e.login("dx1", viewport=PHONE, reuse=True)
     phone.goto("/desk/")
     shot(phone, "10-queue-375.png")
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """Number of pages of a PDF written by Chromium (its page tree's /Count)."""
+    import re
+
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf, re.S)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf, re.S)]
+    leaves = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    assert counts or leaves, "no page tree found in the PDF"
+    return max(counts) if counts else leaves
+
+
+def _resolved_ticket(page) -> str:
+    """The number of a resolved demo ticket with a conversation."""
+    page.goto("/desk/?status=resolved")
+    return page.locator("table.desk-queue a[href*='/tickets/DX-']").first.inner_text()
+
+
+def test_print_view_is_one_or_two_a4_pages(e2e):
+    """The 印刷用の表示 of a typical ticket rendered as print media to PDF: 1–2 A4 pages, no toolbar or forms."""
+    page = e2e.login("dx1", viewport=WIDE)
+    number = _resolved_ticket(page)
+    page.goto(f"/tickets/{number}")
+    page.get_by_role("link", name="印刷用の表示").click()
+    page.wait_for_url(f"**/desk/tickets/{number}/print")
+    assert page.get_by_role("checkbox", name="内部メモも印刷する（所属には見せない記録です）").count() == 1
+    page.emulate_media(media="print")
+    assert not page.locator(".print-toolbar").is_visible(), "the toolbar (a form) is printed"
+    assert page.locator("form:visible, nav:visible").count() == 0
+    for heading in ("相談内容", "やりとり", "解決"):
+        assert page.get_by_role("heading", name=heading, exact=True).is_visible()
+    pdf = page.pdf(format="A4", print_background=False, prefer_css_page_size=True)
+    pages = _pdf_pages(pdf)
+    assert 1 <= pages <= 2, f"the print view of {number} takes {pages} pages"
+    (SCREENSHOTS / "print-sample.pdf").unlink(missing_ok=True)
+    page.emulate_media(media="screen")
+    shot(page, "14-print-1366.png")
+    # the staff ticket page itself prints without navigation and forms
+    page.goto(f"/tickets/{number}")
+    page.emulate_media(media="print")
+    assert page.locator("form:visible, nav:visible, header.site-header:visible").count() == 0
