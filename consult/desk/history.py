@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "attachment.created": "添付ファイルの追加",
     "attachment.added": "添付ファイルの追加",
     "attachment.downloaded": "添付ファイルのダウンロード",
+    "attachment.viewed": "添付ファイルの表示",
     "case.drafted_from_ticket": "解決事例の下書き作成",
 }
 KEY_LABELS = {
