@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
 
@@ -36,6 +36,19 @@ class PeriodForm(FlaskForm):
     period = SelectField("期間", choices=PERIOD_CHOICES, default="fy", validate_choice=False)
     start = StringField("開始日", widget=DateInput())
     end = StringField("終了日", widget=DateInput())
+    shown_start = HiddenField()  # the dates the page showed: different ones were typed by the user
+    shown_end = HiddenField()
+
+    def switch_to_typed_dates(self) -> bool:
+        """Typed dates mean 「期間を指定」: switch when start/end differ from the dates the page showed."""
+        if self.period.data == "custom":
+            return False
+        typed = [(f.data or "").strip() for f in (self.start, self.end)]
+        shown = [(f.data or "").strip() for f in (self.shown_start, self.shown_end)]
+        if any(typed) and typed != shown:
+            self.period.data = "custom"
+            return True
+        return False
 
     def _check(self, field, other_empty_message: str) -> None:
         """A custom bound must be present, a real date, within 2000–2099."""
