@@ -29,7 +29,7 @@ ACTION_LABELS = {
     "ticket.status_changed": "状態の変更",
     "ticket.resolution_recorded": "解決内容の記録",
     "ticket.note_added": "内部メモの追加",
-    "ticket.replied": "DX担当からの返信",
+    "ticket.replied": "DX推進担当からの返信",
     "ticket.comment_added": "返信",
     "ticket.requester_replied": "依頼者からの返信",
     "ticket.withdrawn": "取下げ",

@@ -94,7 +94,7 @@ def _staff(user_id: int | None, label: str) -> User | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.role not in ("dx_staff", "admin"):
-        raise DomainError(f"{label}には有効なDX担当職員を選んでください。")
+        raise DomainError(f"{label}には有効なDX推進担当職員を選んでください。")
     return user
 
 
@@ -204,7 +204,7 @@ def self_assign(ticket: Ticket, version: int | None, actor: User) -> bool:
     check_version(ticket, version, {"main_handler": actor.name})
     _editable(ticket)
     if actor.role not in ("dx_staff", "admin") or not actor.active:
-        raise NotAllowed("DX担当職員だけが担当になれます。")
+        raise NotAllowed("DX推進担当職員だけが担当になれます。")
     backup = ticket.backup_handler
     if backup == actor:
         backup = ticket.main_handler  # swap roles with the former main handler
@@ -259,7 +259,7 @@ def add_note(ticket: Ticket, body: str, internal: bool, actor: User) -> Comment:
     if not body:
         raise DomainError("本文を入力してください。")
     if actor.role not in ("dx_staff", "admin"):
-        raise NotAllowed("DX担当職員だけが書き込めます。")
+        raise NotAllowed("DX推進担当職員だけが書き込めます。")
     if not internal and ticket.status in FROZEN:
         raise DomainError(f"「{ticket.status_label}」の相談には返信できません。")
     comment = Comment(ticket=ticket, author=actor, body=body, internal=internal)

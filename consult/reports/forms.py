@@ -98,4 +98,4 @@ class ExportOptionsForm(FlaskForm):
     class Meta:
         csrf = False
 
-    include_internal = BooleanField("内部メモを含める（DX担当のみ）")
+    include_internal = BooleanField("内部メモを含める（DX推進担当のみ）")

@@ -209,7 +209,7 @@ def test_journey_3_staff_publish_a_case_found_by_another_department(e2e, shared_
     assert "/cases/" in page.url and page.url.endswith("/edit"), page.url
     findings = page.locator("#findings")
     assert findings.count() == 1 and "佐々木" in findings.inner_text(), "no anonymisation warning for 佐々木"
-    for label in ("件名", "困りごと", "原因", "解決方法", "効果"):
+    for label in ("件名", "困りごと", "原因", "解決策", "効果"):
         box = field(page, label)
         if box.count() == 1 and "佐々木" in box.input_value():
             box.fill(box.input_value().replace("佐々木", "担当者"))
