@@ -107,3 +107,25 @@ def test_print_view_is_one_or_two_a4_pages(e2e):
     page.goto(f"/tickets/{number}")
     page.emulate_media(media="print")
     assert page.locator("form:visible, nav:visible, header.site-header:visible").count() == 0
+
+
+def test_my_consultations_are_cards_on_a_phone(e2e):
+    """375 px: every consultation shows title, status and date inside the screen, without sideways scrolling."""
+    page = e2e.login("req1", viewport=PHONE)
+    page.goto("/tickets/mine?scope=dept")
+    rows = page.locator("table.ticket-list tbody tr")
+    assert rows.count() >= 3
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert overflow[0] <= overflow[1], f"the page scrolls sideways at 375 px: {overflow}"
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        for part in (".tl-title", ".tl-status", ".tl-date"):
+            box = row.locator(part).bounding_box()
+            assert box and box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= 375, (i, part, box)
+    wrap = page.evaluate("() => { const w = document.querySelector('.table-wrap'); return [w.scrollWidth, w.clientWidth]; }")
+    assert wrap[0] <= wrap[1], f"the list itself scrolls sideways: {wrap}"
+    shot(page, "17-mine-375.png")
+    wide = e2e.login("req1", viewport=WIDE, reuse=True)
+    wide.goto("/tickets/mine?scope=dept")
+    assert wide.locator("table.ticket-list thead").is_visible()  # a table on wide screens
+    shot(wide, "17-mine-1366.png")
