@@ -129,3 +129,38 @@ def test_my_consultations_are_cards_on_a_phone(e2e):
     wide.goto("/tickets/mine?scope=dept")
     assert wide.locator("table.ticket-list thead").is_visible()  # a table on wide screens
     shot(wide, "17-mine-1366.png")
+
+
+def test_screenshots_of_the_redesigned_screens(e2e):
+    """Each redesigned staff screen at 1366×768 and 375 px (what is visible without scrolling), for the README."""
+    desk = e2e.login("dx1", viewport=WIDE)
+    number = _resolved_ticket(desk)
+    desk.goto("/desk/?status=in_progress")
+    open_number = desk.locator("table.desk-queue a[href*='/tickets/DX-']").first.inner_text()
+    desk.goto(f"/tickets/{open_number}")  # one 更新 with two changes, so that the 履歴 has something to show
+    priority = desk.locator("#update-priority")
+    priority.select_option("high" if priority.input_value() != "high" else "normal")
+    status = desk.locator("#update-status")
+    status.select_option("waiting")
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="更新", exact=True).click()
+    assert "を更新しました" in desk.locator(".flashes").inner_text()
+    screens = [
+        ("11-ticket-staff", f"/tickets/{open_number}"),
+        ("12-workload", "/desk/workload"),
+        ("13-history", f"/desk/tickets/{open_number}/history"),
+        ("14-print", f"/desk/tickets/{number}/print"),
+        ("15-reports", "/reports/"),
+    ]
+    phone = e2e.login("dx1", viewport=PHONE, reuse=True)
+    for name, url in screens:
+        for page, size in ((desk, "1366"), (phone, "375")):
+            response = page.goto(url)
+            assert response.status == 200, (url, response.status)
+            shot(page, f"{name}-{size}.png")
+    # the ticket page: the conversation and the reply box are in the first column, the 更新 form beside them
+    desk.goto(f"/tickets/{open_number}")
+    main_box = desk.locator(".ticket-main").bounding_box()
+    side_box = desk.locator(".ticket-side").bounding_box()
+    assert side_box["x"] > main_box["x"] + main_box["width"] - 1, "the side panel is not beside the conversation"
+    assert desk.locator("#desk-panel form.desk-update").bounding_box()["y"] < 768, "the 更新 form is below the first screen"
