@@ -128,7 +128,9 @@ def test_journey_1_requester_files_a_consultation(e2e, shared_state):
     finish_intake(page)
     number = submit_intake(page)
     shared_state["number"] = number
-    check(page.get_by_role("link", name="鳥獣報告の様式.pdf").count() == 1, "ticket page: the PDF attachment is not listed")
+    check(page.get_by_role("link", name="鳥獣報告の様式.pdf", exact=True).count() == 1, "ticket page: the PDF attachment is not listed")
+    check(page.get_by_role("link", name="鳥獣報告の様式.pdf をブラウザで表示").count() == 1,
+          "ticket page: the PDF attachment has no 表示 (view in the browser) link")
     check(page.locator(".badge").first.inner_text() == "新規", "ticket page: the status is not 新規")
 
     click_and_wait(page, nav(page, "自分の相談"))
