@@ -138,6 +138,7 @@ def test_resolved_is_not_offered_and_not_accepted(app, dx, users):
         "update-version": t.version, "update-category": "", "update-priority": t.priority,
         "update-main": users["dx_staff"].id, "update-backup": "", "update-status": "resolved"})
     assert r.status_code == 400 and _reload(t).status == "in_progress"
+    assert "一覧から選んでください" in r.get_data(as_text=True) and "Not a valid choice" not in r.get_data(as_text=True)
 
 
 def test_handler_options_show_current_load(app, dx, users, ticket):
