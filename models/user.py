@@ -10,7 +10,7 @@ from .db import db, utcnow
 from .department import Department
 
 ROLES = ("requester", "dx_staff", "admin")
-ROLE_LABELS = {"requester": "所属職員", "dx_staff": "DX担当", "admin": "管理者"}
+ROLE_LABELS = {"requester": "所属職員", "dx_staff": "DX推進担当", "admin": "管理者"}
 
 staff_skills = Table(
     "staff_skills",

@@ -11,7 +11,7 @@ from models import Case, Category, Department, SearchLog, SuggestionClick, db
 PER_PAGE = 10
 SORTS = {"relevance": "関連度順", "newest": "新しい順", "helpful": "役に立った順", "hours": "削減時間順"}
 # (URL parameter, index facet field, label)
-FACETS = (("category", "category", "分類"), ("resolution_type", "resolution_type", "解決の種類"),
+FACETS = (("category", "category", "分類"), ("resolution_type", "resolution_type", "解決方法の種類"),
           ("dept", "department", "部局"), ("tools", "tools", "ツール"), ("tags", "tags", "タグ"))
 # URL parameter → index facet field.
 FILTER_PARAMS = {"category": "category", "resolution_type": "resolution_type", "dept": "department",

@@ -30,12 +30,12 @@ class CaseForm(FlaskForm):
                                  validators=[DataRequired(message="所属の表示方法を選んでください")])
     department_custom = StringField("表示する所属名（自由入力）", validators=[Optional(), Length(max=100, message="100文字以内で入力してください")])
     category_id = SelectField("分類", coerce=_int_or_none, validate_choice=False)
-    resolution_type = SelectField("解決の種類", choices=[("", "（未選択）")] + [(t, t) for t in CASE_RESOLUTION_TYPES],
+    resolution_type = SelectField("解決方法の種類", choices=[("", "（未選択）")] + [(t, t) for t in CASE_RESOLUTION_TYPES],
                                   validators=[Optional()])
     hours_saved_per_year = IntegerField("年間の削減時間（時間）", validators=[Optional(), NumberRange(min=0, max=1_000_000, message="0以上の整数で入力してください")])
     problem = TextAreaField("困りごと", validators=[Optional(), Length(max=20000, message="20000文字以内で入力してください")])
     cause = TextAreaField("原因", validators=[Optional(), Length(max=20000, message="20000文字以内で入力してください")])
-    solution = TextAreaField("解決方法", validators=[Optional(), Length(max=20000, message="20000文字以内で入力してください")])
+    solution = TextAreaField("解決策", validators=[Optional(), Length(max=20000, message="20000文字以内で入力してください")])
     effect = TextAreaField("効果", validators=[Optional(), Length(max=5000, message="5000文字以内で入力してください")])
     tools = StringField("使ったツール（カンマ区切り）", validators=[Optional(), Length(max=1000, message="1000文字以内で入力してください")],
                         render_kw={"list": "case-tools-list", "autocomplete": "off", "data-list-input": ""})

@@ -140,7 +140,7 @@ def create_from_ticket(number: str, actor) -> tuple[Case, bool]:
     if ticket.status not in ("resolved", "closed"):
         raise DomainError("事例にできるのは「解決」または「完了」の相談だけです。")
     if ticket.resolution_type == NOT_CASEABLE:
-        raise DomainError("解決方法が「対応不可」の相談は事例にできません。")
+        raise DomainError("解決方法の種類が「対応不可」の相談は事例にできません。")
     sections = [("そもそも何のための業務か", ticket.purpose), ("これまでのやり方", ticket.current_process),
                 ("困っていたこと", ticket.problem)]
     problem = "\n\n".join(f"**{label}**\n{text.strip()}" for label, text in sections if (text or "").strip())
@@ -162,7 +162,7 @@ def _apply(case: Case, data: dict) -> None:
     if data.get("category_id") and db.session.get(Category, data["category_id"]) is None:
         raise DomainError("選んだ分類が見つかりません。")
     if data.get("resolution_type") and data["resolution_type"] not in CASE_RESOLUTION_TYPES:
-        raise DomainError("解決の種類を一覧から選んでください。")
+        raise DomainError("解決方法の種類を一覧から選んでください。")
     case.title = data["title"].strip()
     case.department_id = department.id if department else None
     case.department_label = department_label(data.get("department_mode") or "generic", department,
@@ -232,7 +232,7 @@ def publish(case: Case, actor, expected_version=None, acknowledged=()) -> Case:
     _check_version(case, expected_version)
     if case.status == "published":
         raise DomainError("この事例はすでに公開中です。")
-    for name, label in (("title", "件名"), ("problem", "困りごと"), ("solution", "解決方法")):
+    for name, label in (("title", "件名"), ("problem", "困りごと"), ("solution", "解決策")):
         if not (getattr(case, name) or "").strip():
             raise DomainError(f"公開するには「{label}」を入力してください。")
     acks = sorted(set(case.acknowledged_findings or []) | set(acknowledged or ()))

@@ -12,7 +12,7 @@ from .forms import ActionForm, CaseForm
 
 MARKDOWN_FIELDS = ("problem", "cause", "solution", "effect")
 HIGHLIGHTED = (("title", "件名"), ("department_label", "所属の表示"), ("problem", "困りごと"), ("cause", "原因"),
-               ("solution", "解決方法"), ("effect", "効果"), ("tools", "使ったツール"), ("tags", "タグ"))
+               ("solution", "解決策"), ("effect", "効果"), ("tools", "使ったツール"), ("tags", "タグ"))
 
 
 def _department_mode(case) -> tuple[str, str]:

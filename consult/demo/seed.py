@@ -1,7 +1,7 @@
 """Load the demo content shipped in consult/demo/ (idempotent: run it as often as you like)."""
 import json
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -127,12 +127,32 @@ def _sla_days(priority: str) -> tuple[int, int]:
 
 
 def _cases(echo) -> int:
-    """Import the demo cases through the same code path as `cases import`."""
+    """Import the demo cases through the same code path as `cases import`, then give them their publication dates."""
     try:
         from consult.cases import importer
     except ImportError:
         return 0
-    return importer.import_file(HERE / "cases.jsonl")
+    count = importer.import_file(HERE / "cases.jsonl")
+    _publication_dates(HERE / "cases.jsonl")
+    return count
+
+
+def _publication_dates(path) -> None:
+    """Set each demo case's published_at from the file's `published_at` (JST; ignored by `cases import`)."""
+    from consult.search import sync
+    from models import Case
+
+    wanted = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line) if line.strip() else {}
+        if record.get("published_at"):
+            wanted[record["id"]] = datetime.fromisoformat(record["published_at"]).astimezone(UTC).replace(tzinfo=None)
+    for case in db.session.scalars(select(Case).where(Case.ref.in_(list(wanted)))):
+        if case.published_at != wanted[case.ref]:
+            case.published_at = wanted[case.ref]
+            sync.enqueue(case.ref, "upsert")
+    db.session.commit()
+    sync.drain()
 
 
 def run(echo=print) -> str:

@@ -13,4 +13,4 @@ def _panel_helpers() -> dict:
     return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url}
 
 
-from . import actions, views  # noqa: E402,F401
+from . import actions, printing, views  # noqa: E402,F401

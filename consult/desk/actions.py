@@ -11,6 +11,7 @@ from . import bp, service
 from .history import action_label, ticket_events
 from .panel import make_form, panel_context
 from .queries import get_ticket
+from .update import Changes, update_ticket
 
 
 def ticket_url(number: str, anchor: str = "") -> str:
@@ -48,8 +49,22 @@ def _run(name: str, number: str, operation, success: str):
         return _render_action(get_ticket(number), name, form, 409, exc.message, conflict=exc)
     except DomainError as exc:
         return _render_action(ticket, name, form, exc.status, exc.message)
-    flash(success if changed is not False else "変更はありませんでした。", "success" if changed is not False else "info")
+    if callable(success):
+        success = success(changed)
+    flash(success if changed not in (False, []) else "変更はありませんでした。", "success" if changed not in (False, []) else "info")
     return redirect(ticket_url(number, "desk-panel"))
+
+
+@bp.route("/tickets/<number>/update", methods=["POST"])
+@staff_required
+def update(number):
+    """The side panel's one 「更新」: 分類, 優先度, 主担当・副担当 and 状態 with one version check."""
+    def operation(ticket, form):
+        changes = Changes(category_id=form.category.data, priority=form.priority.data, main_id=form.main.data,
+                          backup_id=form.backup.data, status=form.status.data)
+        return update_ticket(ticket, changes, form.posted_version(), current_user)
+
+    return _run("update", number, operation, lambda changed: "、".join(changed) + "を更新しました。")
 
 
 @bp.route("/tickets/<number>/triage", methods=["POST"])

@@ -1,7 +1,7 @@
 """Forms of the DX-staff side: shape of the input only; the service checks the rules."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import PRIORITY_LABELS, RESOLUTION_TYPES
@@ -43,6 +43,28 @@ class AssignForm(VersionedForm):
 
     main = SelectField("主担当", coerce=_optional_int, validators=[DataRequired(message="主担当を選んでください")])
     backup = SelectField("副担当", coerce=_optional_int)
+
+
+class ChoiceField(SelectField):
+    """A select whose 'not a choice' message is Japanese."""
+
+    def pre_validate(self, form):
+        """Refuse values that are not in the list, in Japanese."""
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("一覧から選んでください（画面を読み込み直すと最新の選択肢になります）") from None
+
+
+class UpdateForm(VersionedForm):
+    """The side panel's one 「更新」 form: 分類, 優先度, 主担当・副担当, 状態."""
+
+    category = ChoiceField("分類", coerce=_optional_int, validate_choice=True)
+    priority = ChoiceField("優先度", choices=list(PRIORITY_LABELS.items()),
+                           validators=[DataRequired(message="優先度を選んでください")])
+    main = ChoiceField("主担当", coerce=_optional_int, validate_choice=True)
+    backup = ChoiceField("副担当", coerce=_optional_int, validate_choice=True)
+    status = ChoiceField("状態", validators=[DataRequired(message="状態を選んでください")])
 
 
 class SelfAssignForm(VersionedForm):

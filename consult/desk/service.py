@@ -94,7 +94,7 @@ def _staff(user_id: int | None, label: str) -> User | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.role not in ("dx_staff", "admin"):
-        raise DomainError(f"{label}には有効なDX担当職員を選んでください。")
+        raise DomainError(f"{label}には有効なDX推進担当職員を選んでください。")
     return user
 
 
@@ -128,6 +128,15 @@ def triage(ticket: Ticket, category_id: int | None, priority: str, version: int 
         raise DomainError("優先度の値が正しくありません。")
     if category_id and (category is None or (not category.active and category.id != ticket.category_id)):
         raise DomainError("分類の値が正しくありません。")
+    if not write_triage(ticket, category, priority, actor):
+        db.session.rollback()
+        return False
+    _commit(ticket, yours)
+    return True
+
+
+def write_triage(ticket: Ticket, category: Category | None, priority: str, actor: User) -> bool:
+    """Set 分類 and 優先度 (new due dates) with their audit event, without committing; False if unchanged."""
     fields = ("category_id", "priority", "first_response_due", "resolution_due")
     before = {"category": ticket.category.name if ticket.category else None, **_snap(ticket, fields)}
     ticket.category = category
@@ -137,12 +146,10 @@ def triage(ticket: Ticket, category_id: int | None, priority: str, version: int 
     after = {"category": category.name if category else None, **_snap(ticket, fields)}
     changed = [k for k in after if after[k] != before[k] and k != "category_id"]
     if not changed:
-        db.session.rollback()
         return False
     ticket.updated_at = utcnow()
     record("ticket.triaged", "ticket", ticket.id, actor=actor,
            before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
-    _commit(ticket, yours)
     return True
 
 
@@ -164,9 +171,17 @@ def assign(ticket: Ticket, main_id: int | None, backup_id: int | None, version: 
 
 def _apply_assignment(ticket: Ticket, main: User, backup: User | None, actor: User) -> bool:
     """Write the new handlers, the audit event, the status change new→triaged, and commit."""
+    if not write_assignment(ticket, main, backup, actor):
+        db.session.rollback()
+        return False
+    _commit(ticket, {"main_handler": main.name, "backup_handler": backup.name if backup else "なし"})
+    return True
+
+
+def write_assignment(ticket: Ticket, main: User, backup: User | None, actor: User) -> bool:
+    """Set the handlers with their audit event, new→triaged and the mails, without committing."""
     old_main, old_backup = ticket.main_handler, ticket.backup_handler
     if old_main == main and old_backup == backup:
-        db.session.rollback()
         return False
     ticket.main_handler, ticket.backup_handler = main, backup
     ticket.updated_at = utcnow()
@@ -180,7 +195,6 @@ def _apply_assignment(ticket: Ticket, main: User, backup: User | None, actor: Us
         newly.append(main)  # promoted from backup to main
     if newly:
         notify.queue_assigned(ticket, newly)
-    _commit(ticket, {"main_handler": main.name, "backup_handler": backup.name if backup else "なし"})
     return True
 
 
@@ -190,7 +204,7 @@ def self_assign(ticket: Ticket, version: int | None, actor: User) -> bool:
     check_version(ticket, version, {"main_handler": actor.name})
     _editable(ticket)
     if actor.role not in ("dx_staff", "admin") or not actor.active:
-        raise NotAllowed("DX担当職員だけが担当になれます。")
+        raise NotAllowed("DX推進担当職員だけが担当になれます。")
     backup = ticket.backup_handler
     if backup == actor:
         backup = ticket.main_handler  # swap roles with the former main handler
@@ -245,7 +259,7 @@ def add_note(ticket: Ticket, body: str, internal: bool, actor: User) -> Comment:
     if not body:
         raise DomainError("本文を入力してください。")
     if actor.role not in ("dx_staff", "admin"):
-        raise NotAllowed("DX担当職員だけが書き込めます。")
+        raise NotAllowed("DX推進担当職員だけが書き込めます。")
     if not internal and ticket.status in FROZEN:
         raise DomainError(f"「{ticket.status_label}」の相談には返信できません。")
     comment = Comment(ticket=ticket, author=actor, body=body, internal=internal)

@@ -32,7 +32,7 @@ def suggest_handler(ticket, today=None) -> Suggestion:
     """The least-loaded staff member strong in the ticket's category (or overall), with the reason."""
     members = staff_members()
     if not members:
-        return Suggestion(None, "担当できるDX担当職員が登録されていません。")
+        return Suggestion(None, "担当できるDX推進担当職員が登録されていません。")
     by_id = loads(members, today)
     category = ticket.category
     strong: list[StaffLoad] = []

@@ -7,7 +7,7 @@ from models import PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS
 
 from . import bp, service
 from .forms import SkillsForm
-from .history import action_label, describe, login_names, ticket_events
+from .history import action_label, changes, lookups, ticket_events
 from .queries import (
     SORTS,
     all_categories,
@@ -18,6 +18,8 @@ from .queries import (
 )
 from .sla import is_overdue, today_jst
 from .workload import assignable_staff, board
+
+FILTER_COOKIE = "desk_filters"  # set by desk.js when the filter panel is folded or opened
 
 
 def _status_links(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
@@ -44,6 +46,7 @@ def queue():
         categories=all_categories(),
         departments=department_options(), staff=assignable_staff(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
+        filters_open=request.cookies.get(FILTER_COOKIE) != "closed",
     )
 
 
@@ -85,4 +88,4 @@ def history(number):
     ticket = get_ticket(number)
     events = ticket_events(ticket)
     return render_template("desk/history.html", title=f"{ticket.number} の履歴", ticket=ticket, events=events,
-                           names=login_names(events), describe=describe, action_label=action_label)
+                           names=lookups(events), changes=changes, action_label=action_label)

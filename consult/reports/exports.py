@@ -44,12 +44,12 @@ NOTE_SEPARATOR = "\n----\n"
 TICKET_HEADER = [
     "番号", "件名", "状態", "部局", "所属", "相談者", "分類", "優先度", "緊急度", "主担当", "副担当",
     "受付日時", "初回回答日時", "解決日時", "完了日時", "取下げ日時", "初回回答期限", "解決期限",
-    "解決方法", "削減時間（時間/年）", "月あたりの作業時間", "個人情報を含む", "困りごと", "目指したい状態",
-    "解決内容", "公開コメント数",
+    "解決方法の種類", "削減時間（時間/年）", "月あたりの作業時間", "個人情報を含む", "業務の目的", "現在のやり方",
+    "困りごと", "目指したい状態", "原因", "解決内容", "公開コメント数",
 ]
 INTERNAL_HEADER = "内部メモ"
 CASE_HEADER = [
-    "事例ID", "件名", "状態", "所属（表示名）", "分類", "解決方法", "削減時間（時間/年）", "ツール", "タグ",
+    "事例番号", "件名", "状態", "所属（表示名）", "分類", "解決方法の種類", "削減時間（時間/年）", "ツール", "タグ",
     "公開日時", "閲覧数", "役に立った数", "困りごと", "原因", "解決策", "効果", "元の相談番号",
 ]
 
@@ -98,8 +98,8 @@ def _internal_notes():
     return select(func.group_concat(inner.subquery().c.body, NOTE_SEPARATOR)).scalar_subquery()
 
 
-def ticket_select(args, include_internal: bool = False) -> Select:
-    """Narrow select of the exported ticket columns, filtered like the desk queue."""
+def ticket_select(args, include_internal: bool = False, period=None) -> Select:
+    """Narrow select of the exported ticket columns, filtered like the desk queue (and received in `period`)."""
     dept, parent = aliased(Department), aliased(Department)
     requester, main, backup = aliased(User), aliased(User), aliased(User)
     public_comments = (
@@ -111,8 +111,8 @@ def ticket_select(args, include_internal: bool = False) -> Select:
         Category.name, Ticket.priority, Ticket.urgency, main.name, backup.name,
         Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at, Ticket.withdrawn_at,
         Ticket.first_response_due, Ticket.resolution_due, Ticket.resolution_type, Ticket.hours_saved_per_year,
-        Ticket.hours_per_month, Ticket.contains_personal_info, Ticket.problem, Ticket.desired_state,
-        Ticket.resolution_summary, public_comments,
+        Ticket.hours_per_month, Ticket.contains_personal_info, Ticket.purpose, Ticket.current_process,
+        Ticket.problem, Ticket.desired_state, Ticket.root_cause, Ticket.resolution_summary, public_comments,
     ]
     if include_internal:
         cols.append(_internal_notes())
@@ -127,14 +127,16 @@ def ticket_select(args, include_internal: bool = False) -> Select:
         .outerjoin(backup, backup.id == Ticket.backup_handler_id)
         .order_by(Ticket.id)
     )
+    if period is not None:
+        stmt = stmt.where(Ticket.created_at >= period.utc_start, Ticket.created_at < period.utc_end)
     queue = _queue_filter(args)
     return stmt.where(Ticket.id.in_(queue)) if queue is not None else _fallback_filter(stmt, args)
 
 
-def case_select() -> Select:
-    """Narrow select of the exported case columns (all statuses; staff only)."""
+def case_select(period=None) -> Select:
+    """Narrow select of the exported case columns (all statuses; staff only; published in `period` if given)."""
     source = aliased(Ticket)
-    return (
+    stmt = (
         select(
             Case.ref, Case.title, Case.status, Case.department_label, Category.name, Case.resolution_type,
             Case.hours_saved_per_year, Case.tools, Case.tags, Case.published_at, Case.view_count, Case.helpful_count,
@@ -145,6 +147,9 @@ def case_select() -> Select:
         .outerjoin(source, source.id == Case.source_ticket_id)
         .order_by(Case.id)
     )
+    if period is not None:
+        stmt = stmt.where(Case.published_at >= period.utc_start, Case.published_at < period.utc_end)
+    return stmt
 
 
 def _stream(stmt: Select) -> Iterator:
@@ -152,9 +157,9 @@ def _stream(stmt: Select) -> Iterator:
     return db.session.execute(stmt.execution_options(yield_per=CHUNK, stream_results=True))
 
 
-def ticket_rows(args, include_internal: bool = False) -> Iterator[list]:
+def ticket_rows(args, include_internal: bool = False, period=None) -> Iterator[list]:
     """Exported ticket rows (JST datetimes, Japanese labels)."""
-    for r in _stream(ticket_select(args, include_internal)):
+    for r in _stream(ticket_select(args, include_internal, period)):
         row = list(r)
         row[2] = STATUS_LABELS.get(row[2], row[2])
         row[7] = PRIORITY_LABELS.get(row[7], row[7])
@@ -165,9 +170,9 @@ def ticket_rows(args, include_internal: bool = False) -> Iterator[list]:
         yield row
 
 
-def case_rows() -> Iterator[list]:
+def case_rows(period=None) -> Iterator[list]:
     """Exported case rows."""
-    for r in _stream(case_select()):
+    for r in _stream(case_select(period)):
         row = list(r)
         row[2] = CASE_STATUS_LABELS.get(row[2], row[2])
         row[7] = "、".join(row[7] or [])

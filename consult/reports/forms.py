@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
 
@@ -39,6 +39,19 @@ class PeriodForm(FlaskForm):
     start = StringField("開始日", widget=DateInput())
     end = StringField("終了日", widget=DateInput())
     structure = SelectField("所属の区分", choices=STRUCTURES, default="then", validate_choice=False)
+    shown_start = HiddenField()  # the dates the page showed: different ones were typed by the user
+    shown_end = HiddenField()
+
+    def switch_to_typed_dates(self) -> bool:
+        """Typed dates mean 「期間を指定」: switch when start/end differ from the dates the page showed."""
+        if self.period.data == "custom":
+            return False
+        typed = [(f.data or "").strip() for f in (self.start, self.end)]
+        shown = [(f.data or "").strip() for f in (self.shown_start, self.shown_end)]
+        if any(typed) and typed != shown:
+            self.period.data = "custom"
+            return True
+        return False
 
     def _check(self, field, other_empty_message: str) -> None:
         """A custom bound must be present, a real date, within 2000–2099."""
@@ -88,4 +101,4 @@ class ExportOptionsForm(FlaskForm):
     class Meta:
         csrf = False
 
-    include_internal = BooleanField("内部メモを含める（DX担当のみ）")
+    include_internal = BooleanField("内部メモを含める（DX推進担当のみ）")

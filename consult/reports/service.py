@@ -40,7 +40,7 @@ def dashboard(period: Period, wareki: bool = False, structure: str | None = None
         "top_departments": make_chart("hbar", "chart-top-departments", "部局別の受付件数", *_split(breakdown["top_departments"])),
         "departments": make_chart("hbar", "chart-departments", "課別の受付件数", *_split(breakdown["departments"])),
         "categories": make_chart("hbar", "chart-categories", "分類別の受付件数", *_split(breakdown["categories"])),
-        "resolution_types": make_chart("hbar", "chart-resolution-types", "解決方法別の件数", *_split(resolution_types)),
+        "resolution_types": make_chart("hbar", "chart-resolution-types", "解決方法の種類別の件数", *_split(resolution_types)),
         "handlers": make_chart(
             "hbar", "chart-handlers", "担当者別の未解決件数（主担当・副担当）",
             [name for name, _, _ in load["rows"]],

@@ -19,13 +19,34 @@ def dashboard():
     """Dashboard 実績 for the chosen period; an invalid custom range is a 400 with the form errors."""
     form = PeriodForm(formdata=request.args if request.args else None)
     wareki = bool(session.get("wareki"))
+    switched = form.switch_to_typed_dates()
     if request.args and not form.validate():
         return render_template("reports/dashboard.html", title="実績", form=form, data=None), 400
     period = resolve_period(form.period.data or "fy", form.start_date, form.end_date, wareki=wareki)
     structure = form.structure.data if form.structure.data in ("then", "today") else "then"
     data = service.dashboard(period, wareki=wareki, structure=structure)
-    return render_template("reports/dashboard.html", title="実績", form=form, data=data,
-                           export_form=ExportOptionsForm(formdata=None))
+    form.start.data, form.end.data = period.start.isoformat(), period.end.isoformat()
+    form.shown_start.data, form.shown_end.data = form.start.data, form.end.data
+    return render_template("reports/dashboard.html", title="実績", form=form, data=data, switched=switched,
+                           export_form=ExportOptionsForm(formdata=None), period_args=_period_args(form))
+
+
+PERIOD_KEYS = ("period", "start", "end", "shown_start", "shown_end")
+
+
+def _period_args(form: PeriodForm) -> dict[str, str]:
+    """The query arguments that select the shown period again (carried by the export buttons)."""
+    return {"period": form.period.data, "start": form.start.data, "end": form.end.data}
+
+
+def _export_period():
+    """The period the export buttons carried (None: everything, as before), or an error response."""
+    if "period" not in request.args:
+        return None, None
+    form = PeriodForm(formdata=request.args)
+    if not form.validate():
+        return None, (render_template("reports/dashboard.html", title="実績", form=form, data=None), 400)
+    return resolve_period(form.period.data, form.start_date, form.end_date), None
 
 
 def _filename(stem: str, ext: str) -> str:
@@ -44,18 +65,36 @@ def _ticket_options() -> tuple[bool, dict]:
     """Whether internal notes were asked for (staff only, as the guard ensures) and the filters used."""
     options = ExportOptionsForm(formdata=request.args)
     include = bool(options.include_internal.data) and current_user.is_staff
-    filters = {k: v for k, v in request.args.lists() if k != "include_internal"}
+    filters = {k: v for k, v in request.args.lists() if k != "include_internal" and k not in PERIOD_KEYS}
     return include, filters
+
+
+def _queue_args():
+    """The request's arguments without the period ones (those are not queue filters)."""
+    args = request.args.copy()
+    for key in PERIOD_KEYS:
+        args.pop(key, None)
+    return args
+
+
+def _with_period(filters: dict, period) -> dict:
+    """The logged filters plus the exported period."""
+    if period is None:
+        return filters
+    return {**filters, "period": [period.start.isoformat(), period.end.isoformat()]}
 
 
 @bp.route("/export/tickets.csv")
 @staff_required
 def export_tickets_csv():
     """All tickets matching the queue filters, as CSV (UTF-8 with BOM), streamed."""
+    period, error = _export_period()
+    if error:
+        return error
     include, filters = _ticket_options()
-    exports.log_export("ticket", "csv", current_user, include, filters)
+    exports.log_export("ticket", "csv", current_user, include, _with_period(filters, period))
     header = exports.TICKET_HEADER + ([exports.INTERNAL_HEADER] if include else [])
-    rows = exports.ticket_rows(request.args, include)
+    rows = exports.ticket_rows(_queue_args(), include, period)
     body = stream_with_context(exports.csv_chunks(header, rows))
     return _attachment(body, CSV_TYPE, _filename("tickets", "csv"))
 
@@ -64,10 +103,13 @@ def export_tickets_csv():
 @staff_required
 def export_tickets_xlsx():
     """All tickets matching the queue filters, as an Excel workbook."""
+    period, error = _export_period()
+    if error:
+        return error
     include, filters = _ticket_options()
-    exports.log_export("ticket", "xlsx", current_user, include, filters)
+    exports.log_export("ticket", "xlsx", current_user, include, _with_period(filters, period))
     header = exports.TICKET_HEADER + ([exports.INTERNAL_HEADER] if include else [])
-    tmp = exports.write_xlsx("相談", header, exports.ticket_rows(request.args, include))
+    tmp = exports.write_xlsx("相談", header, exports.ticket_rows(_queue_args(), include, period))
     return _attachment(exports.file_chunks(tmp), XLSX_TYPE, _filename("tickets", "xlsx"))
 
 
@@ -75,8 +117,11 @@ def export_tickets_xlsx():
 @staff_required
 def export_cases_csv():
     """Every case (all statuses), as CSV (UTF-8 with BOM), streamed."""
-    exports.log_export("case", "csv", current_user)
-    body = stream_with_context(exports.csv_chunks(exports.CASE_HEADER, exports.case_rows()))
+    period, error = _export_period()
+    if error:
+        return error
+    exports.log_export("case", "csv", current_user, filters=_with_period({}, period))
+    body = stream_with_context(exports.csv_chunks(exports.CASE_HEADER, exports.case_rows(period)))
     return _attachment(body, CSV_TYPE, _filename("cases", "csv"))
 
 
@@ -84,6 +129,9 @@ def export_cases_csv():
 @staff_required
 def export_cases_xlsx():
     """Every case (all statuses), as an Excel workbook."""
-    exports.log_export("case", "xlsx", current_user)
-    tmp = exports.write_xlsx("解決事例", exports.CASE_HEADER, exports.case_rows())
+    period, error = _export_period()
+    if error:
+        return error
+    exports.log_export("case", "xlsx", current_user, filters=_with_period({}, period))
+    tmp = exports.write_xlsx("解決事例", exports.CASE_HEADER, exports.case_rows(period))
     return _attachment(exports.file_chunks(tmp), XLSX_TYPE, _filename("cases", "xlsx"))

@@ -140,8 +140,9 @@ def _render_show(ticket, status=200, reply_form=None, error=None, reselect=None)
     by_comment = defaultdict(list)
     for attachment in attachments:
         by_comment[attachment.comment_id].append(attachment)
+    template = "desk/ticket.html" if current_user.is_staff else "tickets/show.html"
     return render_template(
-        "tickets/show.html", ticket=ticket, comments=comments, files=by_comment, history=queries.status_history(ticket),
+        template, ticket=ticket, comments=comments, files=by_comment, history=queries.status_history(ticket),
         actions=lifecycle.available_actions(ticket, current_user), reopen_deadline=lifecycle.reopen_deadline(ticket),
         reply_form=reply_form or ReplyForm(formdata=None), action_form=StatusActionForm(formdata=None, version=ticket.version),
         error=error, reselect=reselect or [], allowed_label=ALLOWED_LABEL, accept=",".join("." + e for e in ALLOWED),

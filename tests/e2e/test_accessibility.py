@@ -50,6 +50,11 @@ def _record(page):
     return _first_link(page, "/records/?as_of=2040-04-01", "table a[href*='/records/r/']")
 
 
+def _print(page):
+    """The print view of a ticket (印刷用の表示)."""
+    return _ticket(page).replace("/tickets/", "/desk/tickets/") + "/print?notes=1"
+
+
 def _user_edit(page):
     """The edit page of a user (管理)."""
     return _first_link(page, "/admin/users", "table a[href*='/admin/users/'][href$='/edit']")
@@ -86,6 +91,7 @@ PAGES = [
     ("dx1", "担当状況", "/desk/workload"),
     ("dx1", "相談の画面（DX担当）", _ticket),
     ("dx1", "操作履歴", _history),
+    ("dx1", "印刷用の表示", _print),
     ("dx1", "事例をさがす（結果あり）", "/cases/?q=押印"),
     ("dx1", "事例の画面（DX担当）", _case),
     ("dx1", "事例の管理", "/cases/manage"),
@@ -119,7 +125,7 @@ SLUGS = {
     "ログイン": "login", "ホーム": "home", "相談する": "intake", "相談する（入力エラー）": "intake-errors",
     "自分の相談": "mine", "相談の画面": "ticket", "取下げ": "withdraw", "事例をさがす（結果あり）": "case-search",
     "事例をさがす（結果なし）": "case-search-empty", "事例の画面": "case", "パスワード変更": "password", "404": "404",
-    "受付一覧": "queue", "担当状況": "workload", "相談の画面（DX担当）": "ticket-staff", "操作履歴": "history",
+    "受付一覧": "queue", "担当状況": "workload", "相談の画面（DX担当）": "ticket-staff", "操作履歴": "history", "印刷用の表示": "print",
     "事例の画面（DX担当）": "case-staff", "事例の管理": "case-manage", "事例を書く": "case-new", "事例の編集": "case-edit",
     "実績": "reports", "管理": "admin", "利用者": "users", "利用者の追加": "user-new", "利用者の編集": "user-edit",
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",

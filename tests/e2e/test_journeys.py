@@ -128,7 +128,9 @@ def test_journey_1_requester_files_a_consultation(e2e, shared_state):
     finish_intake(page)
     number = submit_intake(page)
     shared_state["number"] = number
-    check(page.get_by_role("link", name="鳥獣報告の様式.pdf").count() == 1, "ticket page: the PDF attachment is not listed")
+    check(page.get_by_role("link", name="鳥獣報告の様式.pdf", exact=True).count() == 1, "ticket page: the PDF attachment is not listed")
+    check(page.get_by_role("link", name="鳥獣報告の様式.pdf をブラウザで表示").count() == 1,
+          "ticket page: the PDF attachment has no 表示 (view in the browser) link")
     check(page.locator(".badge").first.inner_text() == "新規", "ticket page: the status is not 新規")
 
     click_and_wait(page, nav(page, "自分の相談"))
@@ -152,12 +154,13 @@ def test_journey_2_staff_handle_the_consultation(e2e, shared_state):
     check(panel.count() == 1, "ticket page (staff): no DX担当の操作 panel")
     check("提案" in panel.inner_text(), "ticket page (staff): no suggested handler (提案：…)")
 
-    field(page, "主担当").select_option(label="高橋 美咲")
-    field(page, "副担当").select_option(label="森田 健一")
-    click_and_wait(page, page.get_by_role("button", name="担当者を保存"))
-    summary = page.locator("aside").filter(has_text="主担当")
+    for label, name in (("主担当", "高橋 美咲"), ("副担当", "森田 健一")):  # options read 「名前（対応中 主n・副m）」
+        select = field(page, label)
+        select.select_option(select.locator("option", has_text=name).get_attribute("value"))
+    click_and_wait(page, page.get_by_role("button", name="更新", exact=True))
+    summary = page.locator("#summary-title").locator("xpath=..")
     check("高橋 美咲" in summary.inner_text() and "森田 健一" in summary.inner_text(),
-          "after 担当者を保存 the summary does not show main 高橋 美咲 and backup 森田 健一")
+          "after 更新 the summary does not show main 高橋 美咲 and backup 森田 健一")
 
     field(page, "返信").fill(PUBLIC_REPLY)
     click_and_wait(page, page.get_by_role("button", name="返信を送信する"))
@@ -208,7 +211,7 @@ def test_journey_3_staff_publish_a_case_found_by_another_department(e2e, shared_
     assert "/cases/" in page.url and page.url.endswith("/edit"), page.url
     findings = page.locator("#findings")
     assert findings.count() == 1 and "佐々木" in findings.inner_text(), "no anonymisation warning for 佐々木"
-    for label in ("件名", "困りごと", "原因", "解決方法", "効果"):
+    for label in ("件名", "困りごと", "原因", "解決策", "効果"):
         box = field(page, label)
         if box.count() == 1 and "佐々木" in box.input_value():
             box.fill(box.input_value().replace("佐々木", "担当者"))

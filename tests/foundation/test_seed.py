@@ -35,3 +35,30 @@ def test_demo_departments_have_parents(runner):
     top = db.session.scalar(select(func.count()).select_from(Department).where(Department.parent_id.is_(None)))
     below = db.session.scalar(select(func.count()).select_from(Department).where(Department.parent_id.is_not(None)))
     assert 5 <= top <= 12 and below >= 25
+
+
+def test_demo_cases_are_numbered_like_app_cases_with_past_publication_dates(runner):
+    """Demo cases: refs C-<year of publication>-NNNN, published on different days over several past years."""
+    import re
+
+    from sqlalchemy import select
+
+    from models import Case, db, utcnow
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    cases = list(db.session.scalars(select(Case)))
+    assert len(cases) == 30
+    from consult.businessdays import to_jst
+
+    for case in cases:
+        m = re.fullmatch(r"C-(\d{4})-(\d{4})", case.ref)
+        assert m, case.ref
+        assert int(m[1]) == to_jst(case.published_at).year, case.ref
+        assert case.published_at < utcnow()
+    years = {to_jst(c.published_at).year for c in cases}
+    assert len(years) >= 4
+    assert len({c.published_at.date() for c in cases}) == 30
+    before = sorted(c.published_at for c in cases)
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0  # idempotent: the dates stay
+    db.session.expire_all()
+    assert sorted(c.published_at for c in db.session.scalars(select(Case))) == before

@@ -105,7 +105,7 @@ def test_cases_exports(client, auth, data):
     """Every case (drafts included, staff only), CSV and xlsx."""
     auth.login("dx")
     rows = _csv(client.get("/reports/export/cases.csv"))
-    assert rows[0][:2] == ["事例ID", "件名"]
+    assert rows[0][:2] == ["事例番号", "件名"]
     assert len(rows) == 1 + 4
     assert any(r[1] == "'-危険な件名" for r in rows)
     assert any(r[2] == "下書き" for r in rows)

@@ -54,6 +54,8 @@ MATRIX = [
     ("tickets.close", "POST", "/tickets/{t}/close", {"version": "{v}"}, row(LOGIN, 400, 404, 400, 400)),
     ("tickets.download_attachment", "GET", "/tickets/{t}/attachments/{a}", None, DEPT),
     ("tickets.download_attachment", "GET", "/tickets/{t}/attachments/999999", None, row(LOGIN, 404, 404, 404, 404)),
+    # a text file: the inline view sends it to the ordinary download (only images and PDFs are shown in place)
+    ("tickets.view_attachment", "GET", "/tickets/{t}/attachments/{a}/view", None, row(LOGIN, 302, 404, 302, 302)),
     # desk (DX staff)
     ("desk.queue", "GET", "/desk/", None, STAFF),
     ("desk.workload", "GET", "/desk/workload", None, STAFF),
@@ -65,6 +67,10 @@ MATRIX = [
      {"assign-version": "{v}", "assign-main": "{dx2}", "assign-backup": ""}, row(LOGIN, 403, 403, 302, 302)),
     ("desk.self_assign", "POST", "/desk/tickets/{t}/self-assign", {"self_assign-version": "{v}"},
      row(LOGIN, 403, 403, 302, 302)),
+    ("desk.update", "POST", "/desk/tickets/{t}/update",
+     {"update-version": "{v}", "update-category": "{c}", "update-priority": "high", "update-main": "{dx2}",
+      "update-backup": "", "update-status": "in_progress"}, row(LOGIN, 403, 403, 302, 302)),
+    ("desk.print_view", "GET", "/desk/tickets/{t}/print", None, STAFF),
     ("desk.status", "POST", "/desk/tickets/{t}/status", {"status-version": "{v}", "status-status": "waiting"},
      row(LOGIN, 403, 403, 302, 400)),  # the admin comes second: already 回答待ち
     ("desk.resolve", "POST", "/desk/tickets/{t}/resolve",
