@@ -75,6 +75,10 @@ class Ticket(db.Model):
     backup_handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     first_response_due: Mapped[date | None]
     resolution_due: Mapped[date | None]
+    # SLA pause in 回答待ち: the JST date the resolution clock stopped (None while it runs) and the business days
+    # it has been stopped in total (resolution_due already includes them; reports subtract them)
+    sla_paused_on: Mapped[date | None]
+    sla_paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     triaged_at: Mapped[datetime | None]

@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "attachment.added": "添付ファイルの追加",
     "attachment.downloaded": "添付ファイルのダウンロード",
     "case.drafted_from_ticket": "解決事例の下書き作成",
+    "ticket.sla_paused": "解決期限の停止（回答待ち）",
+    "ticket.sla_resumed": "解決期限の再開",
 }
 KEY_LABELS = {
     "status": "状態", "category": "分類", "category_id": "分類ID", "priority": "優先度",
@@ -34,6 +36,7 @@ KEY_LABELS = {
     "comment_id": "コメント番号", "internal": "内部メモ", "title": "件名", "urgency": "緊急度",
     "filename": "ファイル名", "original_name": "ファイル名", "size": "サイズ", "number": "相談番号",
     "reason": "理由", "body": "本文", "ticket": "相談番号",
+    "paused_on": "停止した日", "paused_days": "停止した営業日数",
 }
 _VALUE_LABELS = {"status": STATUS_LABELS, "priority": PRIORITY_LABELS, "urgency": URGENCY_LABELS}
 

@@ -16,7 +16,7 @@ from .queries import (
     parse_filters,
     queue_page,
 )
-from .sla import is_overdue, today_jst
+from .sla import OVERDUE_LABELS, overdue_kinds, today_jst
 from .workload import assignable_staff, board
 
 
@@ -36,9 +36,11 @@ def queue():
     params = parse_filters(request.args)
     params["today"] = today = today_jst()
     page, counts = queue_page(params, request.args.get("page"))
+    missed = {t.id: overdue_kinds(t, today) for t in page.items}
     return render_template(
         "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
-        status_links=_status_links(counts), overdue={t.id for t in page.items if is_overdue(t, today)},
+        status_links=_status_links(counts), overdue={i for i, kinds in missed.items() if kinds},
+        missed=missed, OVERDUE_LABELS=OVERDUE_LABELS,
         categories=all_categories(),
         departments=department_options(), staff=assignable_staff(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
