@@ -9,8 +9,9 @@ def _panel_helpers() -> dict:
     """Let the ticket page (another blueprint) build the staff panel: `desk_panel_context(ticket)`, `desk_ticket_url(number)`."""
     from .actions import ticket_url
     from .panel import panel_context
+    from .reply_status import reply_then_context
 
-    return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url}
+    return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url, "desk_reply_then": reply_then_context}
 
 
-from . import actions, views  # noqa: E402,F401
+from . import actions, views, views_reply  # noqa: E402,F401
