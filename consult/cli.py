@@ -90,6 +90,9 @@ def init_app(app: Flask) -> None:
     ops_cli.init_app(app)
     from . import mail_cli
     mail_cli.init_app(app)
+    from .jobs import cli as jobs_cli
+
+    jobs_cli.init_app(app)
     try:
         from .search import cli as search_cli
     except ImportError:  # the search package may not be wired yet

@@ -68,6 +68,11 @@ def from_env() -> dict:
         "CONSULT_DESK_EMAIL": os.environ.get("CONSULT_DESK_EMAIL", ""),
         "CONSULT_SLA": _sla_from_env(),
         "CONSULT_REOPEN_DAYS": _int("CONSULT_REOPEN_DAYS", 14),
+        # `jobs run`: remind a requester silent in 回答待ち after N business days; close 解決 after N business days;
+        # send each handler's digest of overdue tickets from this JST hour on (once a day, business days only)
+        "CONSULT_REMIND_AFTER_DAYS": _int("CONSULT_REMIND_AFTER_DAYS", 5),
+        "CONSULT_AUTO_CLOSE_DAYS": _int("CONSULT_AUTO_CLOSE_DAYS", 10),
+        "CONSULT_DIGEST_HOUR": _int("CONSULT_DIGEST_HOUR", 8),
         "CONSULT_LOCKOUT_ATTEMPTS": _int("CONSULT_LOCKOUT_ATTEMPTS", 5),
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
         "CONSULT_PASSWORD_MIN_LENGTH": _int("CONSULT_PASSWORD_MIN_LENGTH", 10),

@@ -5,7 +5,7 @@ from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, 
 from .category import Category
 from .db import db, utcnow
 from .department import Department
-from .outbox import IndexOutbox, MailOutbox
+from .outbox import IndexOutbox, JobMark, MailOutbox
 from .ticket import (
     OPEN_STATUSES,
     PRIORITY_LABELS,
@@ -23,7 +23,7 @@ from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
     "AuditEvent", "Attachment", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
-    "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "MailOutbox", "OPEN_STATUSES",
+    "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
     "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",

@@ -27,6 +27,8 @@ ACTION_LABELS = {
     "case.drafted_from_ticket": "解決事例の下書き作成",
     "ticket.sla_paused": "解決期限の停止（回答待ち）",
     "ticket.sla_resumed": "解決期限の再開",
+    "ticket.reminder_sent": "相談者への催促",
+    "ticket.auto_closed": "自動で完了",
 }
 KEY_LABELS = {
     "status": "状態", "category": "分類", "category_id": "分類ID", "priority": "優先度",
@@ -37,6 +39,7 @@ KEY_LABELS = {
     "filename": "ファイル名", "original_name": "ファイル名", "size": "サイズ", "number": "相談番号",
     "reason": "理由", "body": "本文", "ticket": "相談番号",
     "paused_on": "停止した日", "paused_days": "停止した営業日数",
+    "waiting_since": "回答待ちにした日", "business_days": "経過した営業日数",
 }
 _VALUE_LABELS = {"status": STATUS_LABELS, "priority": PRIORITY_LABELS, "urgency": URGENCY_LABELS}
 
