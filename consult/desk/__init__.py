@@ -14,4 +14,10 @@ def _panel_helpers() -> dict:
     return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url, "desk_reply_then": reply_then_context}
 
 
+@bp.app_template_filter("handler_name")
+def handler_name(user) -> str:
+    """A handler's name, with （無効） when the account has been deactivated."""
+    return f"{user.name}（無効）" if user is not None and not user.active else getattr(user, "name", "")
+
+
 from . import actions, views, views_reply  # noqa: E402,F401

@@ -284,3 +284,6 @@ def set_skills(user: User, category_ids: list[int], actor: User) -> bool:
     record("user.skills_changed", "user", user.id, actor=actor, before={"skills": before}, after={"skills": after})
     db.session.commit()
     return True
+
+
+from .reassign import open_tickets_of, reassign_open_tickets  # noqa: E402,F401  (desk.service.reassign_open_tickets)

@@ -17,7 +17,7 @@ from .queries import (
     queue_page,
 )
 from .sla import OVERDUE_LABELS, overdue_kinds, today_jst
-from .workload import assignable_staff, board
+from .workload import board, handler_filter_options
 
 
 def _status_links(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
@@ -42,7 +42,7 @@ def queue():
         status_links=_status_links(counts), overdue={i for i, kinds in missed.items() if kinds},
         missed=missed, OVERDUE_LABELS=OVERDUE_LABELS,
         categories=all_categories(),
-        departments=department_options(), staff=assignable_staff(), sorts=SORTS,
+        departments=department_options(), staff=handler_filter_options(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
     )
 
