@@ -7,6 +7,7 @@ from .db import db, utcnow
 from .department import Department
 from .outbox import IndexOutbox, JobMark, MailOutbox
 from .ticket import (
+    CHANNEL_LABELS,
     OPEN_STATUSES,
     PRIORITY_LABELS,
     RESOLUTION_TYPES,
@@ -22,7 +23,7 @@ from .usage import SearchLog, SuggestionClick
 from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
-    "AuditEvent", "Attachment", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
+    "AuditEvent", "Attachment", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
     "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
     "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",

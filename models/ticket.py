@@ -22,6 +22,8 @@ OPEN_STATUSES = ("new", "triaged", "in_progress", "waiting")
 PRIORITY_LABELS = {"low": "低", "normal": "中", "high": "高", "urgent": "至急"}
 URGENCY_LABELS = {"low": "低（急がない）", "medium": "中（1か月以内）", "high": "高（急ぎ）"}
 RESOLUTION_TYPES = ("ツール導入", "業務改善", "業務廃止", "情報提供", "対応不可")
+# How the consultation reached the desk (DX staff file phone, counter and mail consultations on behalf of a requester)
+CHANNEL_LABELS = {"web": "画面", "phone": "電話", "in_person": "対面", "email": "メール"}
 
 
 class Ticket(db.Model):
@@ -91,6 +93,8 @@ class Ticket(db.Model):
     resolution_summary: Mapped[str] = mapped_column(Text, default="")
     hours_saved_per_year: Mapped[int | None]
     intake_token: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff who filed it on behalf of the requester
     version: Mapped[int] = mapped_column(default=1)
 
     department: Mapped[Department] = relationship(lazy="joined")
@@ -117,6 +121,11 @@ class Ticket(db.Model):
     def urgency_label(self) -> str:
         """Japanese name of the urgency."""
         return URGENCY_LABELS.get(self.urgency, self.urgency)
+
+    @property
+    def channel_label(self) -> str:
+        """Japanese name of the channel (画面・電話・対面・メール)."""
+        return CHANNEL_LABELS.get(self.channel or "web", self.channel)
 
     @property
     def is_open(self) -> bool:

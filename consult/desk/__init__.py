@@ -11,7 +11,16 @@ def _panel_helpers() -> dict:
     from .panel import panel_context
     from .reply_status import reply_then_context
 
-    return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url, "desk_reply_then": reply_then_context}
+    return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url, "desk_reply_then": reply_then_context,
+            "desk_user_name": _user_name}
+
+
+def _user_name(user_id) -> str:
+    """The name of the user with this id (for small notes such as 代理で登録)."""
+    from models import User, db
+
+    user = db.session.get(User, user_id) if user_id else None
+    return user.name if user is not None else ""
 
 
 @bp.app_template_filter("handler_name")
@@ -20,4 +29,4 @@ def handler_name(user) -> str:
     return f"{user.name}（無効）" if user is not None and not user.active else getattr(user, "name", "")
 
 
-from . import actions, views, views_reply  # noqa: E402,F401
+from . import actions, views, views_intake, views_reply  # noqa: E402,F401
