@@ -17,14 +17,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('channel', sa.String(length=16), server_default='web', nullable=False))
-        batch_op.add_column(sa.Column('filed_by_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_tickets_filed_by_id_users'), 'users', ['filed_by_id'], ['id'])
+    # plain ADD COLUMN (with an inline REFERENCES on SQLite): a batch copy of `tickets` would break the SQLite views
+    # of the keyword index that read it
+    op.add_column('tickets', sa.Column('channel', sa.String(length=16), server_default='web', nullable=False))
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE tickets ADD COLUMN filed_by_id INTEGER '
+                   'CONSTRAINT fk_tickets_filed_by_id_users REFERENCES users (id)')
+    else:
+        op.add_column('tickets', sa.Column('filed_by_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_tickets_filed_by_id_users', 'tickets', 'users', ['filed_by_id'], ['id'])
 
 
 def downgrade():
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_tickets_filed_by_id_users'), type_='foreignkey')
-        batch_op.drop_column('filed_by_id')
-        batch_op.drop_column('channel')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_constraint('fk_tickets_filed_by_id_users', 'tickets', type_='foreignkey')
+    op.drop_column('tickets', 'filed_by_id')
+    op.drop_column('tickets', 'channel')
