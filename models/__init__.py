@@ -2,6 +2,7 @@
 from . import sqlite  # noqa: F401  (sets up every SQLite connection: consult_chars, mmap)
 from .audit import AuditEvent
 from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
+from .canned import CannedReply
 from .category import Category
 from .db import db, utcnow
 from .department import Department
@@ -23,7 +24,7 @@ from .usage import SearchLog, SuggestionClick
 from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
-    "AuditEvent", "Attachment", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
+    "AuditEvent", "Attachment", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "CannedReply", "Case", "CaseHelpful",
     "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
     "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",

@@ -12,7 +12,14 @@ def _panel_helpers() -> dict:
     from .reply_status import reply_then_context
 
     return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url, "desk_reply_then": reply_then_context,
-            "desk_user_name": _user_name}
+            "desk_user_name": _user_name, "desk_canned_for": _canned_for}
+
+
+def _canned_for(ticket) -> list[tuple[str, str]]:
+    """(title, text filled in for `ticket`) of the active 定型文."""
+    from .canned import active_replies, fill
+
+    return [(r.title, fill(r.body, ticket)) for r in active_replies()]
 
 
 def _user_name(user_id) -> str:
@@ -29,4 +36,4 @@ def handler_name(user) -> str:
     return f"{user.name}（無効）" if user is not None and not user.active else getattr(user, "name", "")
 
 
-from . import actions, views, views_intake, views_reply  # noqa: E402,F401
+from . import actions, views, views_canned, views_intake, views_reply  # noqa: E402,F401
