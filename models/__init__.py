@@ -1,8 +1,8 @@
 """SQLAlchemy models of consult, one module per aggregate."""
 from . import sqlite  # noqa: F401  (sets up every SQLite connection: consult_chars, mmap)
 from .audit import AuditEvent
-from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
 from .canned import CannedReply
+from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
 from .category import Category
 from .db import db, utcnow
 from .department import Department
