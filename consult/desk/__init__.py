@@ -36,4 +36,4 @@ def handler_name(user) -> str:
     return f"{user.name}（無効）" if user is not None and not user.active else getattr(user, "name", "")
 
 
-from . import actions, views, views_canned, views_intake, views_reply  # noqa: E402,F401
+from . import actions, views, views_bulk, views_canned, views_intake, views_reply  # noqa: E402,F401
