@@ -16,6 +16,7 @@ from .queries import (
     parse_filters,
     queue_page,
 )
+from .queue_extras import replied_by_requester
 from .sla import OVERDUE_LABELS, overdue_kinds, today_jst
 from .workload import board, handler_filter_options
 
@@ -40,7 +41,7 @@ def queue():
     return render_template(
         "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
         status_links=_status_links(counts), overdue={i for i, kinds in missed.items() if kinds},
-        missed=missed, OVERDUE_LABELS=OVERDUE_LABELS,
+        missed=missed, OVERDUE_LABELS=OVERDUE_LABELS, replied=replied_by_requester(page.items),
         categories=all_categories(),
         departments=department_options(), staff=handler_filter_options(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
