@@ -8,8 +8,20 @@ from consult.tickets.service import add_attachments
 from consult.tickets.workflow import can_transition
 from models import RESOLUTION_TYPES, STATUS_LABELS, Comment, utcnow
 
-from .forms import ResolveForm
+from .forms import ResolveForm as _PanelResolveForm
 from .service import CONFLICT_MESSAGE, _set_status
+
+
+class ResolveForm(_PanelResolveForm):
+    """The panel's resolution fields under their own labels (both forms are on the ticket page)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in (("root_cause", "原因（送信して解決）"), ("resolution_type", "解決方法の種類（送信して解決）"),
+                            ("resolution_summary", "解決内容（送信して解決）"),
+                            ("hours_saved_per_year", "年間削減時間（時間）（送信して解決）")):
+            self[name].label.text = label
+
 
 TARGETS = {"waiting": "送信して回答待ちにする", "resolved": "送信して解決にする"}
 PREFIX = "reply-resolve"

@@ -50,6 +50,12 @@ def _user_edit(page):
     return _first_link(page, "/admin/users", "table a[href*='/admin/users/'][href$='/edit']")
 
 
+def _user_deactivate(page):
+    """The 担当の付け替えと無効化 page of a DX staff member (dx2 holds open demo tickets)."""
+    return _first_link(page, "/admin/users?q=dx2", "table a[href*='/admin/users/'][href$='/edit']").replace(
+        "/edit", "/deactivate")
+
+
 def _department_edit(page):
     """The edit page of a department."""
     return _first_link(page, "/admin/departments", "a[href*='/admin/departments/'][href$='/edit']")
@@ -86,10 +92,14 @@ PAGES = [
     ("dx1", "事例の編集", _case_edit),
     ("dx1", "実績", "/reports/"),
     ("dx1", "404", "/tickets/DX-1999-9999"),
+    ("dx1", "定型文", "/desk/canned"),
+    ("dx1", "電話・対面で受けた相談", "/desk/intake?q=佐々木"),
+    ("dx1", "電話・対面で受けた相談（入力）", "/desk/intake?requester=req1"),
     ("admin", "管理", "/admin/"),
     ("admin", "利用者", "/admin/users"),
     ("admin", "利用者の追加", "/admin/users/new"),
     ("admin", "利用者の編集", _user_edit),
+    ("admin", "担当の付け替えと無効化", _user_deactivate),
     ("admin", "所属", "/admin/departments"),
     ("admin", "所属の編集", _department_edit),
     ("admin", "分類", "/admin/categories"),
@@ -103,6 +113,8 @@ SLUGS = {
     "受付一覧": "queue", "担当状況": "workload", "相談の画面（DX担当）": "ticket-staff", "操作履歴": "history",
     "事例の画面（DX担当）": "case-staff", "事例の管理": "case-manage", "事例を書く": "case-new", "事例の編集": "case-edit",
     "実績": "reports", "管理": "admin", "利用者": "users", "利用者の追加": "user-new", "利用者の編集": "user-edit",
+    "定型文": "canned", "電話・対面で受けた相談": "intake-on-behalf", "電話・対面で受けた相談（入力）": "intake-on-behalf-form",
+    "担当の付け替えと無効化": "user-deactivate",
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",
 }
 IDS = [f"{login or 'anonymous'}-{SLUGS[name]}" for login, name, _ in PAGES]
