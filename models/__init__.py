@@ -7,6 +7,7 @@ from .category import Category
 from .db import db, utcnow
 from .department import Department
 from .outbox import IndexOutbox, JobMark, MailOutbox
+from .satisfaction import SATISFACTION_LABELS, TicketSatisfaction
 from .ticket import (
     CHANNEL_LABELS,
     OPEN_STATUSES,
@@ -26,7 +27,7 @@ from .user import ROLE_LABELS, ROLES, User, staff_skills
 __all__ = [
     "AuditEvent", "Attachment", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "CannedReply", "Case", "CaseHelpful",
     "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "OPEN_STATUSES",
-    "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchLog",
-    "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
+    "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SATISFACTION_LABELS", "SearchLog",
+    "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "TicketSatisfaction", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",
 ]
