@@ -13,6 +13,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .desk import bp as desk_bp
+    from .inbox import bp as inbox_bp
     from .main import bp as main_bp
     from .ops import bp as ops_bp
     from .reports import bp as reports_bp
@@ -26,6 +27,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(inbox_bp)
 
 
 def _configure_login(app: Flask) -> None:

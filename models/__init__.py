@@ -6,6 +6,7 @@ from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, 
 from .category import Category
 from .db import db, utcnow
 from .department import Department
+from .inbox import Notification
 from .outbox import IndexOutbox, JobMark, MailOutbox
 from .satisfaction import SATISFACTION_LABELS, TicketSatisfaction
 from .ticket import (
@@ -26,7 +27,7 @@ from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
     "AuditEvent", "Attachment", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "CannedReply", "Case", "CaseHelpful",
-    "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "OPEN_STATUSES",
+    "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "Notification", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SATISFACTION_LABELS", "SearchLog",
     "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "TicketSatisfaction", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",

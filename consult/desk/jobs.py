@@ -10,7 +10,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from consult import audit, mail, notify
+from consult import audit, inbox, mail, notify
 from consult.businessdays import business_days_between, is_business_day, to_jst, to_jst_date
 from consult.jobs import claim, register
 from models import JobMark, MailOutbox, Ticket, User, db
@@ -74,6 +74,7 @@ def auto_close(now: datetime) -> str:
         audit.record("ticket.status_changed", "ticket", ticket.id, None, before={"status": "resolved"},
                      after={"status": "closed"})
         audit.record("ticket.auto_closed", "ticket", ticket.id, None, after={"business_days": waited})
+        inbox.add_status_changed(ticket, "resolved")
         notify._queue(ticket, notify._addresses([ticket.requester]), f"相談 {ticket.number} を完了にしました",
                       "auto_closed", days=days)
         try:

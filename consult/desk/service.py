@@ -7,7 +7,7 @@ from functools import wraps
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from consult import notify
+from consult import inbox, notify
 from consult.audit import record
 from consult.audit import snapshot as _snap
 from consult.businessdays import add_business_days
@@ -258,6 +258,7 @@ def add_note(ticket: Ticket, body: str, internal: bool, actor: User) -> Comment:
     db.session.flush()
     if internal:
         record("ticket.note_added", "ticket", ticket.id, actor=actor, after={"comment_id": comment.id, "internal": True})
+        inbox.add_mentions(ticket, comment)
     else:
         now = utcnow()
         if ticket.first_response_at is None:
