@@ -7,6 +7,7 @@ from .category import Category
 from .db import db, utcnow
 from .department import Department
 from .inbox import Notification
+from .link import TicketLink
 from .outbox import IndexOutbox, JobMark, MailOutbox
 from .satisfaction import SATISFACTION_LABELS, TicketSatisfaction
 from .ticket import (
@@ -29,6 +30,6 @@ __all__ = [
     "AuditEvent", "Attachment", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "CannedReply", "Case", "CaseHelpful",
     "CaseRevision", "Category", "Comment", "Department", "IndexOutbox", "JobMark", "MailOutbox", "Notification", "OPEN_STATUSES",
     "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SATISFACTION_LABELS", "SearchLog",
-    "SuggestionClick", "Ticket", "TicketCounter", "TicketDraft", "TicketSatisfaction", "URGENCY_LABELS", "User", "db",
+    "SuggestionClick", "Ticket", "TicketCounter", "TicketLink", "TicketDraft", "TicketSatisfaction", "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",
 ]

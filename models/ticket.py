@@ -95,6 +95,7 @@ class Ticket(db.Model):
     intake_token: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff who filed it on behalf of the requester
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # a duplicate merged into another ticket
     version: Mapped[int] = mapped_column(default=1)
 
     department: Mapped[Department] = relationship(lazy="joined")

@@ -12,7 +12,16 @@ def _panel_helpers() -> dict:
     from .reply_status import reply_then_context
 
     return {"desk_panel_context": panel_context, "desk_ticket_url": ticket_url, "desk_reply_then": reply_then_context,
-            "desk_user_name": _user_name, "desk_canned_for": _canned_for}
+            "desk_user_name": _user_name, "desk_canned_for": _canned_for, "desk_related": _related}
+
+
+def _related(ticket) -> list:
+    """関連する相談 of `ticket` that the current user may see."""
+    from flask_login import current_user
+
+    from .links import related
+
+    return related(ticket, current_user) if current_user.is_authenticated else []
 
 
 def _canned_for(ticket) -> list[tuple[str, str]]:
@@ -36,4 +45,4 @@ def handler_name(user) -> str:
     return f"{user.name}（無効）" if user is not None and not user.active else getattr(user, "name", "")
 
 
-from . import actions, views, views_bulk, views_canned, views_intake, views_reply  # noqa: E402,F401
+from . import actions, views, views_bulk, views_canned, views_intake, views_links, views_reply  # noqa: E402,F401
