@@ -76,3 +76,24 @@ def test_journey_desk_canned_reply_and_wait_pauses_the_clock(e2e):
     row = page.get_by_role("row").filter(has_text=number)
     check("相談者から返信あり" in row.inner_text(), "the queue does not mark the requester's reply")
     check.done()
+
+
+def test_journey_desk_merge_a_duplicate(e2e):
+    """Two phone consultations of the same person → merge the second into the first → its number redirects and
+    the conversation is in the first; the requester sees 関連する相談."""
+    check = Checks()
+    page = e2e.login("dx1")
+    first = _file_by_phone(page)
+    duplicate = _file_by_phone(page)
+    page.get_by_label("この相談を統合する先の番号（重複のとき）").fill(first)
+    page.once("dialog", lambda dialog: dialog.accept())
+    click_and_wait(page, page.get_by_role("button", name="統合する"))
+    check(page.url.split("#")[0].endswith(f"/tickets/{first}"), f"after 統合する the page is not {first}: {page.url}")
+    check(page.get_by_text(f"重複していた相談 {duplicate}").count() >= 1, "the merge note is not in the conversation")
+    req = e2e.login("req1")
+    req.goto(f"/tickets/{duplicate}")
+    check(req.url.endswith(f"/tickets/{first}"), "the merged number does not redirect for the requester")
+    check(req.locator("#related").get_by_role("link", name=duplicate).count() == 1, "関連する相談 does not list the duplicate")
+    req.goto("/notifications")
+    check(req.get_by_text(f"{duplicate}").count() >= 1, "the requester has no お知らせ about the merge")
+    check.done()
