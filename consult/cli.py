@@ -66,6 +66,12 @@ def users_deactivate(login):
     except accounts.AccountError as exc:
         fail(exc.message)
     click.echo(f"{user.login} を無効にしました")
+    from .desk.reassign import open_tickets_of
+
+    held = open_tickets_of(user)
+    if held:  # never orphaned silently: say which tickets need a new handler
+        click.echo(f"注意: 対応中の相談{len(held)}件の担当のままです（{'、'.join(t.number for t in held[:10])}"
+                   f"{' ほか' if len(held) > 10 else ''}）。管理画面の「担当を付け替えて無効にする」で付け替えてください", err=True)
 
 
 @click.command("seed-demo")
@@ -97,6 +103,9 @@ def init_app(app: Flask) -> None:
     directory_cli.init_app(app)
     from .identity import cli as identity_cli
     identity_cli.init_app(app)
+    from .jobs import cli as jobs_cli
+
+    jobs_cli.init_app(app)
     try:
         from .search import cli as search_cli
     except ImportError:  # the search package may not be wired yet

@@ -83,6 +83,11 @@ def from_env() -> dict:
         "CONSULT_RETENTION_DEFAULT_YEARS": _int("CONSULT_RETENTION_DEFAULT_YEARS", 5),
         "CONSULT_RECORDS_LOCATION": os.environ.get("CONSULT_RECORDS_LOCATION", "業務DX相談窓口システム（サーバ）"),
         "CONSULT_RECORDS_DIR": os.environ.get("CONSULT_RECORDS_DIR", ""),  # default: CONSULT_INSTANCE/records
+        # `jobs run`: remind a requester silent in 回答待ち after N business days; close 解決 after N business days;
+        # send each handler's digest of overdue tickets from this JST hour on (once a day, business days only)
+        "CONSULT_REMIND_AFTER_DAYS": _int("CONSULT_REMIND_AFTER_DAYS", 5),
+        "CONSULT_AUTO_CLOSE_DAYS": _int("CONSULT_AUTO_CLOSE_DAYS", 10),
+        "CONSULT_DIGEST_HOUR": _int("CONSULT_DIGEST_HOUR", 8),
         "CONSULT_LOCKOUT_ATTEMPTS": _int("CONSULT_LOCKOUT_ATTEMPTS", 5),
         "CONSULT_LOCKOUT_MINUTES": _int("CONSULT_LOCKOUT_MINUTES", 15),
         "CONSULT_SESSION_IDLE_MINUTES": _int("CONSULT_SESSION_IDLE_MINUTES", 30),

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from models import MailOutbox, User, db, utcnow
 
-from . import mail
+from . import inbox, mail
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def queue_new_ticket(ticket) -> None:
 
 def queue_assigned(ticket, handlers) -> None:
     """Assignment → the newly assigned handlers."""
+    inbox.add_assigned(ticket, handlers or [])
     _queue(ticket, _addresses(handlers or [], ticket), f"相談 {ticket.number} の担当になりました", "assigned")
 
 
@@ -116,6 +117,7 @@ def queue_status_changed(ticket, old_status: str, actor=None) -> None:
     """Status change → the requester; a change the requester's side made (取下げ, 再開, 完了) → the handlers."""
     if old_status == ticket.status:
         return
+    inbox.add_status_changed(ticket, old_status, actor)
     from models import STATUS_LABELS
 
     if actor is not None and not actor.is_staff:
@@ -131,6 +133,7 @@ def queue_requester_reply(ticket, comment) -> None:
     """Reply from the requester → the handlers (the desk while nobody is assigned)."""
     if comment.internal:
         return
+    inbox.add_requester_reply(ticket, comment)
     handlers = [u for u in _handlers(ticket) if u is not None and u.id != comment.author_id]
     recipients = _addresses(handlers, ticket) if any(_handlers(ticket)) else desk_addresses()
     _queue(ticket, recipients, f"相談 {ticket.number} に相談者から返信がありました", "requester_reply",

@@ -13,6 +13,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .desk import bp as desk_bp
+    from .inbox import bp as inbox_bp
     from .main import bp as main_bp
     from .ops import bp as ops_bp
     from .records import bp as records_bp
@@ -31,6 +32,7 @@ def _register_blueprints(app: Flask) -> None:
     from .identity import bp as identity_bp
 
     app.register_blueprint(identity_bp, url_prefix="/admin")
+    app.register_blueprint(inbox_bp)
 
 
 def _configure_login(app: Flask) -> None:

@@ -2,14 +2,19 @@
 from . import sqlite  # noqa: F401  (sets up every SQLite connection: consult_chars, mmap)
 from .audit import AuditEvent
 from .blob import AttachmentBlob
+from .canned import CannedReply
 from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, CaseRevision
 from .category import Category
 from .db import db, utcnow
 from .department import Department
 from .identity import ORG_CHANGE_KINDS, DepartmentVersion, DirectorySync, OrgChange, RecoveryCode
-from .outbox import IndexOutbox, MailOutbox, SearchHost
+from .inbox import Notification
+from .link import TicketLink
+from .outbox import IndexOutbox, JobMark, MailOutbox, SearchHost
 from .records import DisposalEntry, RecordRetention, RetentionRule
+from .satisfaction import SATISFACTION_LABELS, TicketSatisfaction
 from .ticket import (
+    CHANNEL_LABELS,
     OPEN_STATUSES,
     PRIORITY_LABELS,
     RESOLUTION_TYPES,
@@ -25,11 +30,12 @@ from .usage import SearchLog, SuggestionClick, SynonymGroup
 from .user import ROLE_LABELS, ROLES, User, staff_skills
 
 __all__ = [
-    "AuditEvent", "Attachment", "AttachmentBlob", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS", "Case", "CaseHelpful",
-    "CaseRevision", "Category", "Comment", "Department", "DepartmentVersion", "DirectorySync", "DisposalEntry",
-    "ORG_CHANGE_KINDS", "OrgChange", "RecordRetention", "RecoveryCode", "RetentionRule", "IndexOutbox", "MailOutbox",
-    "OPEN_STATUSES",
-    "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "STATUS_LABELS", "SearchHost", "SearchLog",
-    "SuggestionClick", "SynonymGroup", "Ticket", "TicketCounter", "TicketDraft", "URGENCY_LABELS", "User", "db",
+    "AuditEvent", "Attachment", "AttachmentBlob", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS",
+    "CannedReply", "Case", "CaseHelpful", "CaseRevision", "Category", "Comment", "Department", "DepartmentVersion",
+    "DirectorySync", "DisposalEntry", "IndexOutbox", "JobMark", "MailOutbox", "Notification", "ORG_CHANGE_KINDS",
+    "OPEN_STATUSES", "OrgChange", "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "RecordRetention",
+    "RecoveryCode", "RetentionRule", "SATISFACTION_LABELS", "STATUS_LABELS", "SearchHost", "SearchLog",
+    "SuggestionClick", "SynonymGroup", "Ticket", "TicketCounter", "TicketLink", "TicketDraft", "TicketSatisfaction",
+    "URGENCY_LABELS", "User", "db",
     "staff_skills", "utcnow",
 ]

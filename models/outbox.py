@@ -1,7 +1,7 @@
 """Durable queues written in the same transaction as the change: index updates and mail."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db, utcnow
@@ -52,3 +52,13 @@ class SearchHost(db.Model):
     position: Mapped[int] = mapped_column(BigInteger, default=0)
     doc_count: Mapped[int | None]
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+class JobMark(db.Model):
+    """One thing a scheduled job has done (a reminder, a digest of a day …), so running it again does nothing twice."""
+
+    __tablename__ = "job_marks"
+    __table_args__ = (UniqueConstraint("job", "key", name="uq_job_marks_job_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

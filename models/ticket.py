@@ -22,6 +22,8 @@ OPEN_STATUSES = ("new", "triaged", "in_progress", "waiting")
 PRIORITY_LABELS = {"low": "低", "normal": "中", "high": "高", "urgent": "至急"}
 URGENCY_LABELS = {"low": "低（急がない）", "medium": "中（1か月以内）", "high": "高（急ぎ）"}
 RESOLUTION_TYPES = ("ツール導入", "業務改善", "業務廃止", "情報提供", "対応不可")
+# How the consultation reached the desk (DX staff file phone, counter and mail consultations on behalf of a requester)
+CHANNEL_LABELS = {"web": "画面", "phone": "電話", "in_person": "対面", "email": "メール"}
 
 
 class Ticket(db.Model):
@@ -75,6 +77,10 @@ class Ticket(db.Model):
     backup_handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     first_response_due: Mapped[date | None]
     resolution_due: Mapped[date | None]
+    # SLA pause in 回答待ち: the JST date the resolution clock stopped (None while it runs) and the business days
+    # it has been stopped in total (resolution_due already includes them; reports subtract them)
+    sla_paused_on: Mapped[date | None]
+    sla_paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     triaged_at: Mapped[datetime | None]
@@ -87,6 +93,9 @@ class Ticket(db.Model):
     resolution_summary: Mapped[str] = mapped_column(Text, default="")
     hours_saved_per_year: Mapped[int | None]
     intake_token: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # staff who filed it on behalf of the requester
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # a duplicate merged into another ticket
     version: Mapped[int] = mapped_column(default=1)
 
     department: Mapped[Department] = relationship(lazy="joined")
@@ -113,6 +122,11 @@ class Ticket(db.Model):
     def urgency_label(self) -> str:
         """Japanese name of the urgency."""
         return URGENCY_LABELS.get(self.urgency, self.urgency)
+
+    @property
+    def channel_label(self) -> str:
+        """Japanese name of the channel (画面・電話・対面・メール)."""
+        return CHANNEL_LABELS.get(self.channel or "web", self.channel)
 
     @property
     def is_open(self) -> bool:

@@ -56,6 +56,15 @@ def create_user(*, login, name, email, department_id, role, password, must_chang
                                 must_change_password=bool(must_change_password))
 
 
+def _refuse_orphans(user: User) -> None:
+    """A staff member holding open tickets is deactivated only with their reassignment (nothing orphaned silently)."""
+    from consult.desk.reassign import open_tickets_of
+
+    held = open_tickets_of(user)
+    if held:
+        raise AdminError(f"この職員は対応中の相談を{len(held)}件担当しています。「担当を付け替えて無効にする」から無効にしてください")
+
+
 def update_user(user: User, *, name, email, department_id, role, active, actor) -> User:
     """Change name, e-mail, department, role and active flag; an admin cannot lock themselves out."""
     name, email = (name or "").strip(), (email or "").strip() or None
@@ -72,6 +81,8 @@ def update_user(user: User, *, name, email, department_id, role, active, actor) 
         raise AdminError("自分自身を無効にすることはできません。ほかの管理者に依頼してください")
     if user.id == actor.id and user.role == "admin" and role != "admin":
         raise AdminError("自分自身の管理者権限は外せません。ほかの管理者に依頼してください")
+    if user.active and not active:
+        _refuse_orphans(user)
     before = snapshot(user, USER_FIELDS)
     moved = role != user.role or (department.id if department else None) != user.department_id
     user.name, user.email, user.role, user.active = name, email, role, bool(active)

@@ -114,6 +114,12 @@ def user_edit(user_id):
     """Edit a user's name, e-mail, department, role and active flag."""
     user = service.get_user(user_id)
     form = _user_edit_form(user, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate() and user.active and not form.active.data and user.id != _actor().id:
+        from .views_reassign import deactivation_redirect  # staff with open tickets: reassign first
+
+        redirect_to = deactivation_redirect(user)
+        if redirect_to is not None:
+            return redirect_to
     done, error = _submit(
         request.method == "POST" and form.validate(),
         lambda: service.update_user(user, name=form.name.data, email=form.email.data, department_id=form.department.data,

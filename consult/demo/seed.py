@@ -113,6 +113,10 @@ def _tickets(departments, users, categories, echo) -> int:
             ticket.withdrawn_at = min(now, max(last, created + timedelta(days=rng.randint(1, 5))))
             last = ticket.withdrawn_at
         ticket.updated_at = last
+        if ticket.status == "waiting":  # the resolution clock stopped when the desk last asked the requester
+            from consult.businessdays import to_jst_date
+
+            ticket.sla_paused_on = to_jst_date(last)
         db.session.add(ticket)
         db.session.flush()
         count += 1

@@ -44,6 +44,10 @@ ACTION_LABELS = {
     "attachment.downloaded": "添付ファイルのダウンロード",
     "attachment.viewed": "添付ファイルの表示",
     "case.drafted_from_ticket": "解決事例の下書き作成",
+    "ticket.sla_paused": "解決期限の停止（回答待ち）",
+    "ticket.sla_resumed": "解決期限の再開",
+    "ticket.reminder_sent": "相談者への催促",
+    "ticket.auto_closed": "自動で完了",
 }
 KEY_LABELS = {
     "number": "受付番号", "ticket": "受付番号", "title": "件名", "department_id": "所属", "requester_id": "相談者",
@@ -55,6 +59,8 @@ KEY_LABELS = {
     "resolution_type": "解決方法の種類", "resolution_summary": "解決内容", "hours_saved_per_year": "年間削減時間",
     "comment_id": "やりとり", "internal": "内部メモ", "filename": "ファイル名", "original_name": "ファイル名",
     "name": "ファイル名", "size": "大きさ", "sha256": "ハッシュ値（SHA-256）", "reason": "理由", "body": "本文",
+    "paused_on": "停止した日", "paused_days": "停止した営業日数",
+    "waiting_since": "回答待ちにした日", "business_days": "経過した営業日数",
 }
 _VALUE_LABELS = {"status": STATUS_LABELS, "priority": PRIORITY_LABELS, "urgency": URGENCY_LABELS}
 _DATE_KEYS = ("first_response_due", "resolution_due")

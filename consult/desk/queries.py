@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, func, or_, select
 from consult.errors import NotFound
 from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, Ticket, db
 
+from .queue_extras import parse_requester, requester_clause
 from .search_sql import SIDE, keyword_conditions, side_available, side_conditions
 from .sla import overdue_clause, today_jst
 
@@ -69,6 +70,7 @@ def parse_filters(args: Mapping) -> dict:
         "priority": (args.get("priority") if args.get("priority") in PRIORITY_LABELS else None),
         "personal": {"1": True, "0": False}.get(personal),
         "q": str(args.get("q") or "").strip()[:MAX_KEYWORD],
+        "requester": parse_requester(args.get("requester")),
         "sort": sort if sort in SORTS else "action",
     }
 
@@ -99,6 +101,8 @@ def _conditions(params: Mapping, with_status: bool = True) -> list:
         conds.append(Ticket.priority == params["priority"])
     if params.get("personal") is not None:
         conds.append(Ticket.contains_personal_info.is_(bool(params["personal"])))
+    if params.get("requester"):
+        conds.append(requester_clause(params["requester"], Ticket.requester_id))
     conds += keyword_conditions(db.session, _keywords(params))
     return conds
 
@@ -215,7 +219,7 @@ def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, 
 
 
 # Filters that need the ticket rows themselves; without them a keyword queue is answered from the side table.
-_ROW_FILTERS = ("category", "department", "handler", "unassigned", "overdue", "urgency", "priority")
+_ROW_FILTERS = ("category", "department", "handler", "unassigned", "overdue", "urgency", "priority", "requester")
 
 
 def _keyword_only(params: Mapping) -> bool:

@@ -7,13 +7,15 @@ from functools import wraps
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from consult import notify
+from consult import inbox, notify
 from consult.audit import record
 from consult.audit import snapshot as _snap
+from consult.businessdays import add_business_days
 from consult.errors import ConflictError, DomainError, NotAllowed
 from consult.tickets.workflow import REQUIRES_RESOLUTION, can_transition
 from models import PRIORITY_LABELS, RESOLUTION_TYPES, STATUS_LABELS, Category, Comment, Ticket, User, db, utcnow
 
+from . import sla
 from .sla import due_dates
 
 CONFLICT_MESSAGE = "ほかの人がこの相談を先に更新しました。最新の内容を確認してから、もう一度送信してください。"
@@ -112,6 +114,7 @@ def _set_status(ticket: Ticket, target: str, actor: User) -> str:
     elif old == "resolved" and target == "in_progress":
         ticket.resolved_at = None  # reopened: resolved again later
     ticket.updated_at = now
+    sla.on_status_change(ticket, old, target, actor, now)
     record("ticket.status_changed", "ticket", ticket.id, actor=actor, before={"status": old}, after={"status": target})
     notify.queue_status_changed(ticket, old)
     return old
@@ -143,6 +146,8 @@ def write_triage(ticket: Ticket, category: Category | None, priority: str, actor
     if priority != ticket.priority or ticket.resolution_due is None:
         ticket.priority = priority
         ticket.first_response_due, ticket.resolution_due = due_dates(ticket.created_at, priority)
+        if ticket.sla_paused_days and ticket.resolution_due is not None:  # keep the days already paused
+            ticket.resolution_due = add_business_days(ticket.resolution_due, ticket.sla_paused_days)
     after = {"category": category.name if category else None, **_snap(ticket, fields)}
     changed = [k for k in after if after[k] != before[k] and k != "category_id"]
     if not changed:
@@ -267,6 +272,7 @@ def add_note(ticket: Ticket, body: str, internal: bool, actor: User) -> Comment:
     db.session.flush()
     if internal:
         record("ticket.note_added", "ticket", ticket.id, actor=actor, after={"comment_id": comment.id, "internal": True})
+        inbox.add_mentions(ticket, comment)
     else:
         now = utcnow()
         if ticket.first_response_at is None:
@@ -293,3 +299,6 @@ def set_skills(user: User, category_ids: list[int], actor: User) -> bool:
     record("user.skills_changed", "user", user.id, actor=actor, before={"skills": before}, after={"skills": after})
     db.session.commit()
     return True
+
+
+from .reassign import open_tickets_of, reassign_open_tickets  # noqa: E402,F401  (desk.service.reassign_open_tickets)

@@ -16,8 +16,9 @@ from .queries import (
     parse_filters,
     queue_page,
 )
-from .sla import is_overdue, today_jst
-from .workload import assignable_staff, board
+from .queue_extras import replied_by_requester
+from .sla import OVERDUE_LABELS, overdue_kinds, today_jst
+from .workload import board, handler_filter_options
 
 FILTER_COOKIE = "desk_filters"  # set by desk.js when the filter panel is folded or opened
 
@@ -40,11 +41,13 @@ def queue():
     params = parse_filters(request.args)
     params["today"] = today = today_jst()
     page, counts = queue_page(params, request.args.get("page"))
+    missed = {t.id: overdue_kinds(t, today) for t in page.items}
     return render_template(
         "desk/queue.html", title="受付一覧", page=page, params=params, counts=counts,
-        status_links=_status_links(counts), overdue={t.id for t in page.items if is_overdue(t, today)},
+        status_links=_status_links(counts), overdue={i for i, kinds in missed.items() if kinds},
+        missed=missed, OVERDUE_LABELS=OVERDUE_LABELS, replied=replied_by_requester(page.items),
         categories=all_categories(),
-        departments=department_options(), staff=assignable_staff(), sorts=SORTS,
+        departments=department_options(), staff=handler_filter_options(), sorts=SORTS,
         STATUS=STATUS_LABELS, PRIORITY=PRIORITY_LABELS, URGENCY=URGENCY_LABELS,
         filters_open=request.cookies.get(FILTER_COOKIE) != "closed",
     )

@@ -92,9 +92,21 @@ def loads(users: list[User], today=None) -> dict[int, StaffLoad]:
     return result
 
 
+def inactive_handlers() -> list[User]:
+    """Deactivated users who are 主担当/副担当 of any ticket (so their old tickets can still be found), by name."""
+    held = select(Ticket.id).where(or_(Ticket.main_handler_id == User.id, Ticket.backup_handler_id == User.id)).exists()
+    return list(db.session.scalars(select(User).where(User.active.is_(False), held).options(
+        selectinload(User.skills)).order_by(User.name, User.id)))
+
+
+def handler_filter_options() -> list[User]:
+    """The queue's 担当者 filter: everyone assignable, then deactivated handlers (shown with （無効）)."""
+    return assignable_staff() + inactive_handlers()
+
+
 def board(today=None) -> list[StaffLoad]:
-    """Rows of the 担当状況 board, one per staff member, ordered by name."""
-    members = staff_members()
+    """Rows of the 担当状況 board, one per staff member (deactivated handlers last, marked), ordered by name."""
+    members = staff_members() + inactive_handlers()
     by_id = loads(members, today)
     return [by_id[u.id] for u in members]
 

@@ -75,8 +75,7 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     from . import jobs
 
-    jobs.register("attachments-sweep")(_sweep_job)
-    jobs.init_app(app)
+    jobs.register("attachments-sweep", "記録のない添付ファイルの削除")(_sweep_job)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(attachments_group)

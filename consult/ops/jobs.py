@@ -1,68 +1,39 @@
-"""`flask --app app jobs run`: run every registered periodic job once (cron or a systemd timer calls it).
-
-A minimal registry: each job is either "module:function" in JOBS or a function added with `@register(name)`;
-the function takes no argument and returns a one-line summary.
-"""
+"""Jobs written without a clock (`job() -> summary`) registered into the shared registry of `jobs run`
+(`consult.jobs`), which passes `now` and takes each job's cluster lock."""
 from collections.abc import Callable
-from importlib import import_module
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
 
-from . import cluster
-
-JOBS: dict[str, str | Callable[[], str]] = {
-    "records": "consult.records.jobs:run",  # approved 公文書 disposals and transfers
-}
-
-jobs_cli = AppGroup("jobs", help="定期処理を実行します。")
+from consult import jobs as registry
 
 
-def register(name: str):
-    """Decorator: add a job function under `name` (registering the same name again replaces it)."""
+def register(name: str, help: str = ""):
+    """Decorator: run `func()` from `flask --app app jobs run` under `name`."""
 
-    def decorator(func):
-        JOBS[name] = func
+    def decorator(func: Callable[[], object]):
+        registry.register(name, help)(lambda now, _func=func: _func())
         return func
 
     return decorator
 
 
-def resolve(spec):
-    """The function named by "module:function" (or the function itself)."""
-    if callable(spec):
-        return spec
-    module, _, name = spec.partition(":")
-    return getattr(import_module(module), name)
+def _records() -> str:
+    """Approved 公文書 disposals and transfers."""
+    from consult.records.jobs import run
+
+    return run()
+
+
+register("records", "承認された公文書の廃棄・移管")(_records)
 
 
 def run_all(echo=click.echo) -> int:
-    """Run every job; a failing job is reported and the others still run. Returns the number of failures."""
+    """Run every job once, echoing one line each; returns the number of failures."""
     failures = 0
-    for name, spec in list(JOBS.items()):
-        try:
-            with cluster.once(f"job:{name}") as mine:  # one host of the cluster at a time
-                summary = resolve(spec)() if mine else "他のホストで実行中のため省略"
-        except Exception as exc:  # noqa: BLE001  (one broken job must not stop the others)
-            from models import db
-
-            db.session.rollback()
+    for result in registry.run_all():
+        if result.error:
             failures += 1
-            echo(f"{name}: 失敗しました: {exc}", err=True)
-            continue
-        echo(f"{name}: {summary}")
+            echo(f"{result.name}: 失敗 {result.error}", err=True)
+        else:
+            echo(f"{result.name}: {result.summary}")
     return failures
-
-
-@jobs_cli.command("run")
-def jobs_run():
-    """Run every registered job once."""
-    if run_all():
-        raise SystemExit(1)
-
-
-def init_app(app: Flask) -> None:
-    """Register the command group."""
-    if "jobs" not in app.cli.commands:
-        app.cli.add_command(jobs_cli)

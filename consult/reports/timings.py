@@ -95,11 +95,13 @@ def _calendar_span(start_col, end_col, period: Period) -> tuple[date, date]:
     return min(to_jst_date(first_start), end_from), max(to_jst_date(last_start), end_to)
 
 
-def _measure(start_col, end_col, due_col, period: Period) -> dict:
-    """Tickets whose end falls in the period, counted per business-day duration in SQL; summarised here."""
+def _measure(start_col, end_col, due_col, period: Period, paused_col=None) -> dict:
+    """Tickets whose end falls in the period, counted per business-day duration in SQL (net of `paused_col`
+    business days, the SLA pause in 回答待ち); summarised here."""
     dialect = db.engine.dialect.name
     ordinal = _ordinal_of(*_calendar_span(start_col, end_col, period), dialect)
-    days = (ordinal(end_col) - ordinal(start_col)).label("days")
+    gross = ordinal(end_col) - ordinal(start_col)
+    days = (gross - func.coalesce(paused_col, 0) if paused_col is not None else gross).label("days")
     stmt = (
         select(
             days, func.count(),
@@ -130,8 +132,8 @@ def first_response(period: Period) -> dict:
 
 
 def resolution(period: Period) -> dict:
-    """Business days from receipt to resolution, for tickets resolved in the period."""
-    return _measure(Ticket.created_at, Ticket.resolved_at, Ticket.resolution_due, period)
+    """Net business days from receipt to resolution (without the days paused in 回答待ち), resolved in the period."""
+    return _measure(Ticket.created_at, Ticket.resolved_at, Ticket.resolution_due, period, Ticket.sla_paused_days)
 
 
 def business_days(start: datetime, end: datetime) -> int:

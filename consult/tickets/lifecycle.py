@@ -81,9 +81,12 @@ def _transaction(written: list[str]):
 
 def _set_status(ticket: Ticket, target: str, actor, now) -> str:
     """Change the status in the session and write the ticket.status_changed audit event; returns the old status."""
+    from consult.desk.sla import on_status_change  # the SLA pause rules live with the desk's SLA
+
     old = ticket.status
     ticket.status = target
     ticket.updated_at = now
+    on_status_change(ticket, old, target, actor, now)
     audit.record("ticket.status_changed", "ticket", ticket.id, actor, before={"status": old}, after={"status": target})
     return old
 

@@ -104,8 +104,16 @@ def _sla_due(created, priority: str):
     return due_date(created, first), due_date(created, resolve)
 
 
-def file_ticket(intake: Intake, uploads: list[Upload], actor) -> Ticket:
-    """File a new ticket for the actor's department, with attachments, audit and notification; one transaction."""
+def file_ticket(intake: Intake, uploads: list[Upload], actor, on_behalf_of=None, channel: str = "web") -> Ticket:
+    """File a new ticket for the actor's department, with attachments, audit and notification; one transaction.
+
+    DX staff may file for a named requester (`on_behalf_of`, channel 電話/対面/メール/画面): the ticket is the
+    requester's (their department, their 自分の相談) and records who filed it."""
+    if on_behalf_of is not None:
+        _check_on_behalf(actor, on_behalf_of, channel)
+        actor, filer = on_behalf_of, actor
+    else:
+        filer, channel = None, "web"
     if actor.department_id is None:
         raise DomainError("所属が登録されていないため相談を登録できません。管理者に所属の登録を依頼してください。")
     if intake.intake_token:
@@ -130,12 +138,16 @@ def file_ticket(intake: Intake, uploads: list[Upload], actor) -> Ticket:
             contains_personal_info=intake.contains_personal_info, category_id=intake.category_id,
             priority=priority, status="new", first_response_due=first_due, resolution_due=resolution_due,
             created_at=now, updated_at=now, intake_token=intake.intake_token or None,
+            channel=channel, filed_by_id=filer.id if filer is not None else None,
         )  # fmt: skip
         db.session.add(ticket)
         db.session.flush()
-        audit.record("ticket.created", "ticket", ticket.id, actor, after=audit.snapshot(ticket, TICKET_AUDIT_FIELDS))
-        written = add_attachments(ticket, uploads, actor)
-        draft = db.session.get(TicketDraft, actor.id)
+        after = audit.snapshot(ticket, TICKET_AUDIT_FIELDS)
+        if filer is not None:
+            after.update(channel=channel, filed_by=filer.login)
+        audit.record("ticket.created", "ticket", ticket.id, filer or actor, after=after)
+        written = add_attachments(ticket, uploads, filer or actor)
+        draft = db.session.get(TicketDraft, actor.id) if filer is None else None
         if draft is not None:
             db.session.delete(draft)  # the draft is a scratch pad, not a record
         notify.queue_new_ticket(ticket)
@@ -146,6 +158,18 @@ def file_ticket(intake: Intake, uploads: list[Upload], actor) -> Ticket:
         raise
     notify.send_pending()
     return ticket
+
+
+def _check_on_behalf(actor, requester, channel: str) -> None:
+    """Only active DX staff file for someone else, for an active requester with a department, via a known channel."""
+    from models import CHANNEL_LABELS
+
+    if not actor.is_staff or not actor.active:
+        raise DomainError("ほかの人の相談を登録できるのはDX担当職員だけです。")
+    if requester is None or not requester.active or requester.role != "requester" or requester.department_id is None:
+        raise DomainError("相談者には、所属のある有効な職員を選んでください。")
+    if channel not in CHANNEL_LABELS:
+        raise DomainError("受付方法（画面・電話・対面・メール）を選んでください。")
 
 
 def clean_draft(data) -> dict:

@@ -154,7 +154,12 @@ def _render_show(ticket, status=200, reply_form=None, error=None, reselect=None)
 @login_required
 def show(number):
     """The ticket page: the request, conversation, history, attachments and actions."""
-    return _render_show(get_visible_ticket(number, current_user))
+    ticket = get_visible_ticket(number, current_user)
+    if ticket.merged_into_id:  # a merged duplicate: its number leads to the ticket it lives in now
+        from consult.desk.links import merged_target
+
+        return redirect(url_for("tickets.show", number=merged_target(ticket).number))
+    return _render_show(ticket)
 
 
 @bp.route("/<number>/reply", methods=["POST"])

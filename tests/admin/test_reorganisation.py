@@ -23,7 +23,7 @@ def test_scheduled_ahead_applied_on_the_date(app, runner):
     d = org()
     today = jst_today()
     reorg.schedule("rename", d["jinji"].id, today + timedelta(days=30), new_name="人事企画課")
-    assert runner.invoke(args=["jobs", "run"]).output.strip().endswith("実施日を迎えた組織改正はありません")
+    assert "組織改正: 実施日を迎えた組織改正はありません" in runner.invoke(args=["jobs", "run"]).output
     assert db.session.get(Department, d["jinji"].id).name == "人事課"
     reorg.apply_due(today=today + timedelta(days=30))
     assert db.session.get(Department, d["jinji"].id).name == "人事企画課"

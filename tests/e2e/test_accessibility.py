@@ -60,6 +60,12 @@ def _user_edit(page):
     return _first_link(page, "/admin/users", "table a[href*='/admin/users/'][href$='/edit']")
 
 
+def _user_deactivate(page):
+    """The 担当の付け替えと無効化 page of a DX staff member (dx2 holds open demo tickets)."""
+    return _first_link(page, "/admin/users?q=dx2", "table a[href*='/admin/users/'][href$='/edit']").replace(
+        "/edit", "/deactivate")
+
+
 def _department_edit(page):
     """The edit page of a department."""
     return _first_link(page, "/admin/departments", "a[href*='/admin/departments/'][href$='/edit']")
@@ -86,6 +92,7 @@ PAGES = [
     ("req1", "2段階認証", "/account/two-factor"),
     ("req1", "2段階認証の設定", "/login/second-factor/setup"),
     ("req1", "404", "/no-such-page"),
+    ("req1", "お知らせ", "/notifications"),
     ("dx1", "ホーム", "/"),
     ("dx1", "受付一覧", "/desk/"),
     ("dx1", "担当状況", "/desk/workload"),
@@ -106,10 +113,15 @@ PAGES = [
     ("dx1", "移管・廃棄簿", "/records/disposals"),
     ("dx1", "検索語の辞書", "/admin/search-terms"),
     ("dx1", "見つからなかった検索語", "/admin/missed-searches"),
+    ("dx1", "定型文", "/desk/canned"),
+    ("dx1", "お知らせ", "/notifications"),
+    ("dx1", "電話・対面で受けた相談", "/desk/intake?q=佐々木"),
+    ("dx1", "電話・対面で受けた相談（入力）", "/desk/intake?requester=req1"),
     ("admin", "管理", "/admin/"),
     ("admin", "利用者", "/admin/users"),
     ("admin", "利用者の追加", "/admin/users/new"),
     ("admin", "利用者の編集", _user_edit),
+    ("admin", "担当の付け替えと無効化", _user_deactivate),
     ("admin", "所属", "/admin/departments"),
     ("admin", "所属の編集", _department_edit),
     ("admin", "分類", "/admin/categories"),
@@ -128,6 +140,8 @@ SLUGS = {
     "受付一覧": "queue", "担当状況": "workload", "相談の画面（DX担当）": "ticket-staff", "操作履歴": "history", "印刷用の表示": "print",
     "事例の画面（DX担当）": "case-staff", "事例の管理": "case-manage", "事例を書く": "case-new", "事例の編集": "case-edit",
     "実績": "reports", "管理": "admin", "利用者": "users", "利用者の追加": "user-new", "利用者の編集": "user-edit",
+    "定型文": "canned", "お知らせ": "notifications", "電話・対面で受けた相談": "intake-on-behalf", "電話・対面で受けた相談（入力）": "intake-on-behalf-form",
+    "担当の付け替えと無効化": "user-deactivate",
     "所属": "departments", "所属の編集": "department-edit", "分類": "categories", "分類の編集": "category-edit",
     "保存期間満了": "records-due", "記録の保存期間": "records-record", "廃棄・移管の承認": "records-approvals",
     "ファイル管理簿": "records-ledger", "移管・廃棄簿": "records-disposals", "保存期間の設定": "records-settings",

@@ -176,7 +176,7 @@ def test_journey_2_staff_handle_the_consultation(e2e, shared_state):
     field(page, "解決方法の種類").select_option("ツール導入")
     field(page, "解決内容").fill(RESOLUTION)
     field(page, "年間削減時間（時間）").fill("120")
-    click_and_wait(page, page.get_by_role("button", name="解決にする"))
+    click_and_wait(page, page.get_by_role("button", name="解決にする", exact=True))
     check(page.locator(".ticket-status-line .badge").inner_text() == "解決", "the status is not 解決 after 解決にする")
 
     req = e2e.login("req1")
