@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         navigation=navigation,
         page_url=page_url,
+        url_with_query=url_with_query,
         STATUS_LABELS=STATUS_LABELS,
         PRIORITY_LABELS=PRIORITY_LABELS,
         URGENCY_LABELS=URGENCY_LABELS,

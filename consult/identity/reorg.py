@@ -141,7 +141,7 @@ def apply_due(today: date | None = None, actor=None) -> list[OrgChange]:
     return applied
 
 
-@jobs.register("組織改正")
+@jobs.register("組織改正", "実施日を迎えた組織改正（所属の名称変更・移動・統合）を適用する")
 def reorganisation_job() -> str:
     """Job for `jobs run`: apply the 組織改正 due today."""
     applied = apply_due()

@@ -102,4 +102,4 @@ def init_app(app: Flask) -> None:
     from consult.ops import jobs
 
     app.cli.add_command(search_cli)
-    jobs.register("search-prune-log")(_prune_job)
+    jobs.register("search-prune-log", "全ホストが反映済みの索引ログを削除する")(_prune_job)

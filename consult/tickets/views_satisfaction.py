@@ -2,7 +2,7 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from consult.errors import DomainError, NotFound
+from consult.errors import DomainError, NotAllowed, NotFound
 
 from . import bp
 from .access import get_visible_ticket
@@ -16,8 +16,8 @@ def satisfaction(number):
     ticket = get_visible_ticket(number, current_user)
     try:
         record_rating(ticket, request.form.get("rating"), request.form.get("comment", ""), current_user)
-    except NotFound:
-        raise
+    except (NotFound, NotAllowed):
+        raise  # the plain 404 / 403 page: a refused person is not shown the ticket again
     except DomainError as exc:
         from .views import _render_show
 

@@ -26,7 +26,7 @@ def test_last_update_and_requester_replied_marker(app, dx, users):
     factories.make_comment(answered, users["dx_staff"], "回答します")
     html = dx.get("/desk/").get_data(as_text=True)
     assert '<th scope="col">最終更新</th>' in html
-    row = html.split("返事が来た")[1].split("</tr>")[0]
+    row = html.split(">返事が来た<")[1].split("</tr>")[0]
     assert "相談者から返信あり" in row
     assert "相談者から返信あり" not in html.split("回答済み")[1].split("</tr>")[0]
 

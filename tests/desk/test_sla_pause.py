@@ -104,7 +104,7 @@ def test_queue_shows_which_deadline_is_missed(app, dx, users):
                           first_response_due=date(2020, 1, 6), resolution_due=date(2099, 2, 3))
     html = dx.get("/desk/").get_data(as_text=True)
     assert '<th scope="col">期限超過</th>' in html
-    row = html.split("初回だけ遅れ")[1].split("</tr>")[0]
+    row = html.split(">初回だけ遅れ<")[1].split("</tr>")[0]
     assert '<span class="overdue">初回回答</span>' in row and ">解決<" not in row
 
 

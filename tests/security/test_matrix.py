@@ -168,6 +168,27 @@ MATRIX = [
      {"kind": "rename", "department": "{d}", "new_name": "改称予定課", "new_parent": "", "target": "", "effective_on": "2099-04-01"},
      row(LOGIN, 403, 403, 403, 302)),
     ("identity.reorganisation_cancel", "POST", "/admin/reorganisations/999999/cancel", {}, row(LOGIN, 403, 403, 403, 404)),
+    # search vocabulary (issue 13)
+    ("admin.search_terms", "GET", "/admin/search-terms", None, STAFF),
+    ("admin.search_terms", "POST", "/admin/search-terms", {"words": ""}, row(LOGIN, 403, 403, 422, 422)),
+    ("admin.search_term_active", "POST", "/admin/search-terms/999999/active", {}, row(LOGIN, 403, 403, 404, 404)),
+    ("admin.missed_searches", "GET", "/admin/missed-searches", None, STAFF),
+    # desk workflow (issue 14)
+    ("admin.user_deactivate", "GET", "/admin/users/{u}/deactivate", None, ADMIN),
+    ("admin.user_deactivate", "POST", "/admin/users/{u}/deactivate", {}, row(LOGIN, 403, 403, 403, 302)),
+    ("desk.bulk", "POST", "/desk/bulk", {"action": "priority"}, row(LOGIN, 403, 403, 302, 302)),
+    ("desk.canned", "GET", "/desk/canned", None, STAFF),
+    ("desk.canned", "POST", "/desk/canned", {"title": "", "body": ""}, row(LOGIN, 403, 403, 422, 422)),
+    ("desk.case_links", "GET", "/desk/canned/case-links", None, STAFF),
+    ("desk.intake", "GET", "/desk/intake", None, STAFF),
+    ("desk.intake", "POST", "/desk/intake", {}, row(LOGIN, 403, 403, 422, 422)),
+    ("desk.link_ticket", "POST", "/desk/tickets/{t}/link", {"other": "DX-1999-0001"}, row(LOGIN, 403, 403, 302, 302)),  # unknown number: back with a message
+    ("desk.merge_ticket", "POST", "/desk/tickets/{t}/merge", {"into": "DX-1999-0001"}, row(LOGIN, 403, 403, 302, 302)),  # unknown number: back with a message
+    ("desk.reply_then", "POST", "/desk/tickets/{t}/reply-then", {"body": "", "then": "waiting"}, row(LOGIN, 403, 403, 422, 422)),
+    ("inbox.index", "GET", "/notifications", None, ANY_USER),
+    ("inbox.open", "GET", "/notifications/999999", None, row(LOGIN, 404, 404, 404, 404)),
+    ("inbox.read_all", "POST", "/notifications/read", {}, row(LOGIN, 302, 302, 302, 302)),
+    ("tickets.satisfaction", "POST", "/tickets/{t}/satisfaction", {"rating": "5"}, row(LOGIN, 400, 404, 403, 403)),  # not closed yet; staff never rate
 ]
 
 
