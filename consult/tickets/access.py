@@ -25,7 +25,7 @@ def can_see(ticket: Ticket, user) -> bool:
 
 def get_visible_ticket(number: str, user, for_update: bool = False) -> Ticket:
     """The ticket with `number` if `user` may see it; NotFound (404) otherwise, also for other departments."""
-    if not number or len(number) > 20:
+    if not number or len(number) > 20 or "\x00" in number:  # NUL: PostgreSQL refuses it in a string
         raise NotFound(NOT_FOUND_MESSAGE)
     stmt = select(Ticket).where(Ticket.number == number, visible_tickets_filter(user))
     if for_update:

@@ -4,6 +4,8 @@ Images are served with a sandboxing CSP. Chromium refuses to start its built-in 
 document (no sandbox token re-enables it), so PDFs get the same `default-src 'none'` policy without the sandbox
 token; like images they are served with the type fixed by the extension (checked against the file's content at
 upload) and `nosniff`, so the bytes can never run as a page of this site."""
+from io import BytesIO
+
 from flask import abort, redirect, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -13,7 +15,8 @@ from models import db
 
 from . import bp, queries
 from .access import get_visible_ticket
-from .attachments import ALLOWED, content_disposition, extension, stored_path
+from .attachments import ALLOWED, content_disposition, extension
+from .store import get_store
 
 INLINE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
                 "pdf": "application/pdf"}
@@ -44,16 +47,21 @@ def view_attachment(number, attachment_id):
     mimetype = inline_type(attachment)
     if mimetype is None:
         return redirect(url_for("tickets.download_attachment", number=number, attachment_id=attachment_id))
+    store = get_store()
     try:
-        path = stored_path(attachment.stored_name)
+        source = store.path(attachment.stored_name) if store.kind == "filesystem" else None
+        if source is None:
+            source = BytesIO(store.open(attachment.stored_name))
+        elif not source.is_file():
+            raise FileNotFoundError(attachment.stored_name)
     except ValueError:
         abort(404)
-    if not path.is_file():
-        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。")
+    except FileNotFoundError:
+        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。") from None
     audit.record("attachment.viewed", "attachment", attachment.id, current_user,
                  after={"ticket": ticket.number, "name": attachment.original_name})
     db.session.commit()
-    response = send_file(path, mimetype=mimetype, max_age=0, etag=False, conditional=False)
+    response = send_file(source, mimetype=mimetype, max_age=0, etag=False, conditional=False)
     response.headers["Content-Disposition"] = "inline" + content_disposition(attachment.original_name, attachment.id)[len("attachment"):]
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = PDF_CSP if mimetype == "application/pdf" else IMAGE_CSP

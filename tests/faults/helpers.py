@@ -37,6 +37,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "CONSULT_BIND": f"127.0.0.1:{self.port}", "CONSULT_WORKERS": str(workers),
                     "CONSULT_SECRET_KEY": secrets.token_urlsafe(32), "CONSULT_MAIL_SERVER": "",
+                    "CONSULT_TOTP_REQUIRED_ROLES": "",  # staff sign in with a password only here
                     "CONSULT_RATELIMIT_STORAGE": "redis://127.0.0.1:6379/0",
                     "CONSULT_RATELIMIT_KEY_PREFIX": f"test-{secrets.token_hex(6)}", "CONSULT_LOG_LEVEL": "warning",
                     "PYTHONPATH": str(ROOT), **env}
