@@ -4,7 +4,6 @@ Images are served with a sandboxing CSP. Chromium refuses to start its built-in 
 document (no sandbox token re-enables it), so PDFs get the same `default-src 'none'` policy without the sandbox
 token; like images they are served with the type fixed by the extension (checked against the file's content at
 upload) and `nosniff`, so the bytes can never run as a page of this site."""
-from io import BytesIO
 
 from flask import abort, redirect, send_file, url_for
 from flask_login import current_user, login_required
@@ -16,7 +15,7 @@ from models import db
 from . import bp, queries
 from .access import get_visible_ticket
 from .attachments import ALLOWED, content_disposition, extension
-from .store import get_store
+from .store import source as store_source
 
 INLINE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
                 "pdf": "application/pdf"}
@@ -47,13 +46,8 @@ def view_attachment(number, attachment_id):
     mimetype = inline_type(attachment)
     if mimetype is None:
         return redirect(url_for("tickets.download_attachment", number=number, attachment_id=attachment_id))
-    store = get_store()
     try:
-        source = store.path(attachment.stored_name) if store.kind == "filesystem" else None
-        if source is None:
-            source = BytesIO(store.open(attachment.stored_name))
-        elif not source.is_file():
-            raise FileNotFoundError(attachment.stored_name)
+        source = store_source(attachment.stored_name)
     except ValueError:
         abort(404)
     except FileNotFoundError:

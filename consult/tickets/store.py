@@ -16,6 +16,7 @@ every host).  A filesystem store carries a marker file; a host pointed at a dire
 """
 from __future__ import annotations
 
+from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
@@ -133,3 +134,15 @@ class FilesystemStore:
 def get_store():
     """The store configured for this app."""
     return DatabaseStore() if kind() == "database" else FilesystemStore()
+
+
+def source(stored_name: str):
+    """What `send_file` serves for a stored file: its path in the file store, else its bytes. FileNotFoundError
+    when it is missing; ValueError for a name that is not a stored name."""
+    store = get_store()
+    if store.kind != "filesystem":
+        return BytesIO(store.open(stored_name))
+    path = store.path(stored_name)
+    if not path.is_file():
+        raise FileNotFoundError(stored_name)
+    return path

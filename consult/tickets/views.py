@@ -1,6 +1,5 @@
 """Requester pages: 相談する, 自分の相談, the ticket page and its actions, attachment downloads."""
 from collections import defaultdict
-from io import BytesIO
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -13,7 +12,7 @@ from . import bp, lifecycle, queries, service
 from .access import get_visible_ticket, visible_comments
 from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes
 from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
-from .store import get_store
+from .store import source as store_source
 
 FILER_ROLES = ("requester", "dx_staff")
 DRAFT_MAX_BYTES = 256 * 1024
@@ -235,13 +234,8 @@ def download_attachment(number, attachment_id):
     """Download an attachment (always as a file, never shown inline)."""
     ticket = get_visible_ticket(number, current_user)
     attachment = queries.get_attachment(ticket, attachment_id, current_user)
-    store = get_store()
     try:
-        source = store.path(attachment.stored_name) if store.kind == "filesystem" else None
-        if source is None:
-            source = BytesIO(store.open(attachment.stored_name))
-        elif not source.is_file():
-            raise FileNotFoundError(attachment.stored_name)
+        source = store_source(attachment.stored_name)
     except ValueError:
         abort(404)
     except FileNotFoundError:
