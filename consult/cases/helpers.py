@@ -1,6 +1,8 @@
 """Template helpers of the knowledge base (registered app-wide so other areas can include the partials)."""
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_login import current_user
+
+from consult.templating import url_with_query
 
 from . import browse, service
 
@@ -19,7 +21,7 @@ def facet_url(param: str, value: str | None = None) -> str:
     else:
         values.append(value)
     args[param] = values
-    return url_for("cases.index", **{k: v for k, v in args.items() if v})
+    return url_with_query("cases.index", {k: v for k, v in args.items() if v})
 
 
 def case_for_ticket(ticket):
