@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from sqlalchemy import select, update
 
-from models import MailOutbox, User, db, utcnow
+from models import MailOutbox, User, db, dialects, utcnow
 
 from . import inbox, mail
 
@@ -159,8 +159,7 @@ def _claim(limit: int) -> list[int]:
         .order_by(MailOutbox.id)
         .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+    due = dialects.skip_locked(due)
     stmt = (
         update(MailOutbox)
         .where(MailOutbox.id.in_(due.scalar_subquery()))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, or_, select
 
 from consult.errors import NotFound
-from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, Ticket, db
+from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, Ticket, db, dialects
 
 from .queue_extras import parse_requester, requester_clause
 from .search_sql import SIDE, keyword_conditions, side_available, side_conditions
@@ -240,7 +240,7 @@ def queue_page(params: Mapping, page, per_page: int = PER_PAGE) -> tuple[Page, d
     the counts come from a GROUP BY and the page from an index in queue order — narrow and quick without a keyword,
     and on SQLite with one, where the keyword index answers each pass in a few ms and its window functions cost
     more than the second pass (measured at 100k tickets: 84 against 73 ms)."""
-    if params.get("q") and db.session.get_bind().dialect.name == "postgresql":
+    if params.get("q") and dialects.is_postgresql():
         found = _single_scan(params, page, per_page)
         if found is not None:
             return found

@@ -35,7 +35,7 @@ from sqlalchemy import (
     text,
 )
 
-from models import Ticket
+from models import Ticket, dialects
 from models.sqlite import spell_chars
 
 FTS_TABLE = "tickets_chars"
@@ -51,7 +51,7 @@ SIDE = SimpleNamespace(id=_KEYWORDS.c.ticket_id, **{c.name: c for c in _KEYWORDS
 def side_available(session) -> bool:
     """Whether the keyword-only queue can be answered from the PostgreSQL side table (every migrated PostgreSQL
     database has it)."""
-    return session.get_bind().dialect.name == "postgresql"
+    return dialects.is_postgresql(session.get_bind())
 
 
 def side_conditions(terms: list[str]) -> list:

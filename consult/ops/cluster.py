@@ -24,7 +24,7 @@ import time
 from flask import current_app
 from sqlalchemy import text
 
-from models import db
+from models import db, dialects
 
 MEMORY_LIMITS_MESSAGE = (
     "ログイン回数の制限（レート制限）の記録先が memory:// のまま、複数のワーカー（{workers}）またはホストで起動しようとしています。"
@@ -65,7 +65,7 @@ def lock_key(name: str) -> int:
 @contextlib.contextmanager
 def once(name: str, wait: bool = False, timeout: float = 600.0):
     """Yield True when this process holds the cluster-wide lock ``name``, False when another has it."""
-    if db.engine.dialect.name == "postgresql":
+    if dialects.is_postgresql(db.engine):
         conn = db.engine.connect()
         try:
             key = lock_key(name)

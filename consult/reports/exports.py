@@ -31,6 +31,7 @@ from models import (
     Ticket,
     User,
     db,
+    dialects,
 )
 
 from .periods import JST_OFFSET
@@ -89,13 +90,7 @@ def _fallback_filter(stmt: Select, args) -> Select:
 def _internal_notes():
     """Correlated aggregate of a ticket's internal notes, oldest first, per dialect."""
     where = (Comment.ticket_id == Ticket.id, Comment.internal.is_(True))
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-        agg = func.string_agg(Comment.body, aggregate_order_by(NOTE_SEPARATOR, Comment.id))
-        return select(agg).where(*where).correlate(Ticket).scalar_subquery()
-    inner = select(Comment.body).where(*where).order_by(Comment.id).correlate(Ticket)
-    return select(func.group_concat(inner.subquery().c.body, NOTE_SEPARATOR)).scalar_subquery()
+    return dialects.ordered_string_agg(Comment.body, NOTE_SEPARATOR, Comment.id, where, Ticket)
 
 
 def ticket_select(args, include_internal: bool = False, period=None) -> Select:

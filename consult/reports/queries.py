@@ -7,42 +7,31 @@ modifiers, PostgreSQL date_trunc).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Date, DateTime, Select, and_, bindparam, case, cast, exists, func, select
+from sqlalchemy import DateTime, Select, and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from consult.identity.structure import labels as structure_labels
-from models import OPEN_STATUSES, RESOLUTION_TYPES, Case, Category, Department, SearchLog, SuggestionClick, Ticket, User, db
+from models import (
+    OPEN_STATUSES,
+    RESOLUTION_TYPES,
+    Case,
+    Category,
+    Department,
+    SearchLog,
+    SuggestionClick,
+    Ticket,
+    User,
+    db,
+    dialects,
+)
 
 from .periods import Period
 
 TOP_N = 10
-
-
-def jst_bucket(column, unit: str, dialect: str) -> ColumnElement:
-    """SQL expression giving the ISO date ('YYYY-MM-DD') of the JST week (Monday) or month of a naive-UTC column."""
-    if dialect == "sqlite":
-        if unit == "month":
-            return func.strftime("%Y-%m-01", column, "+9 hours")
-        return func.date(column, "+9 hours", "weekday 0", "-6 days")
-    if dialect == "postgresql":
-        return func.to_char(func.date_trunc(unit, column + timedelta(hours=9)), "YYYY-MM-DD")
-    raise NotImplementedError(f"no bucket expression for dialect {dialect}")
-
-
-def jst_date(column, dialect: str) -> ColumnElement:
-    """SQL expression giving the JST calendar date of a naive-UTC column ('YYYY-MM-DD' text on SQLite, DATE on PostgreSQL)."""
-    if dialect == "sqlite":
-        return func.date(column, "+9 hours")
-    return cast(column + timedelta(hours=9), Date)
-
-
-def _dialect() -> str:
-    """Name of the database dialect in use."""
-    return db.engine.dialect.name
 
 
 def _within(column, period: Period) -> ColumnElement:
@@ -87,10 +76,10 @@ def backlog(period: Period, flow: dict[str, dict[str, int]]) -> list[int]:
     coalesce(resolved_at, closed_at, withdrawn_at, updated_at). Most ended tickets are counted by the
     resolved_at range counts already made; one small GROUP BY corrects them: minus open tickets that
     still carry a resolved_at, plus ended tickets without one (withdrawn, closed unresolved)."""
-    start, dialect = period.utc_start, _dialect()
+    start = period.utc_start
     is_open = Ticket.status.in_(OPEN_STATUSES)
     end = func.coalesce(Ticket.resolved_at, Ticket.closed_at, Ticket.withdrawn_at, Ticket.updated_at)
-    bucket = case((end < start, "before"), else_=jst_bucket(end, period.unit, dialect)).label("bucket")
+    bucket = case((end < start, "before"), else_=dialects.jst_bucket(end, period.unit)).label("bucket")
     adjust = dict(db.session.execute(
         select(bucket, func.sum(case((is_open, -1), else_=1)))
         # open with a resolved_at, or ended without one; as one comparison so that both databases read the

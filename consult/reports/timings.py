@@ -11,25 +11,16 @@ i.e. days d with start < d <= end (same-day answer = 0 days).
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import ARRAY, Date, Integer, LargeBinary, bindparam, case, cast, func, literal, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import case, func, select
 
 from consult.businessdays import business_day_ordinal, business_day_ordinals, to_jst_date
-from models import Ticket, db
+from models import Ticket, db, dialects
 
 from .periods import JST_OFFSET, Period
-from .queries import jst_date
-
-#: (unix time + this) // 86400 is the proleptic ordinal (date.toordinal()) of the JST date of a moment; the
-#: numerator stays positive for any date after year 1, so integer division is floor division.
-_JST_ORDINAL_SHIFT = date(1970, 1, 1).toordinal() * 86400 + 9 * 3600
-#: unixepoch() is SQLite ≥ 3.38; strftime('%s') gives the same (slower) on older libraries.
-_HAS_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def percentile(hist: Counter, p: float) -> int | None:
@@ -53,32 +44,10 @@ def _ordinals(first: date, last: date) -> tuple[int, ...]:
     return tuple(n - table[0] for n in table)
 
 
-@lru_cache(maxsize=16)
-def _ordinal_blob(first: date, last: date) -> tuple[bytes, int]:
-    """The ordinals as fixed-width decimal digits in one blob, and the width (SQLite's lookup table)."""
-    table = _ordinals(first, last)
-    width = len(str(table[-1]))
-    return b"".join(b"%0*d" % (width, n) for n in table), width
-
-
-def _day_index(column, first: date, dialect: str) -> ColumnElement:
-    """Days from `first` to the JST date of a naive-UTC column (0 for `first` itself)."""
-    if dialect == "sqlite":
-        seconds = func.unixepoch(column, type_=Integer) if _HAS_UNIXEPOCH else cast(func.strftime("%s", column), Integer)
-        return (seconds + _JST_ORDINAL_SHIFT) // 86400 - first.toordinal()
-    return cast(column + timedelta(hours=9), Date) - literal(first, Date)
-
-
-def _ordinal_of(first: date, last: date, dialect: str):
+def _ordinal_of(first: date, last: date):
     """A function column → SQL business-day ordinal (relative to `first`) of the column's JST date."""
-    if dialect == "sqlite":
-        blob, width = _ordinal_blob(first, last)
-        table = bindparam("bd_table", blob, type_=LargeBinary)
-        return lambda column: cast(func.substr(table, _day_index(column, first, dialect) * width + 1, width), Integer)
-    # In a scalar subquery (an InitPlan) the parameter is cast to int[] once per query: as a plain cast, a generic
-    # plan of the prepared statement (psycopg prepares after 5 runs) would cast the whole array for every row.
-    table = select(cast(bindparam("bd_table", list(_ordinals(first, last)), type_=ARRAY(Integer)), ARRAY(Integer))).scalar_subquery()
-    return lambda column: table[_day_index(column, first, dialect) + 1]  # PostgreSQL arrays start at 1
+    lookup = dialects.int_lookup("bd_table", _ordinals(first, last))
+    return lambda column: lookup(dialects.jst_day_index(column, first))
 
 
 def _calendar_span(start_col, end_col, period: Period) -> tuple[date, date]:
@@ -98,14 +67,13 @@ def _calendar_span(start_col, end_col, period: Period) -> tuple[date, date]:
 def _measure(start_col, end_col, due_col, period: Period, paused_col=None) -> dict:
     """Tickets whose end falls in the period, counted per business-day duration in SQL (net of `paused_col`
     business days, the SLA pause in 回答待ち); summarised here."""
-    dialect = db.engine.dialect.name
-    ordinal = _ordinal_of(*_calendar_span(start_col, end_col, period), dialect)
+    ordinal = _ordinal_of(*_calendar_span(start_col, end_col, period))
     gross = ordinal(end_col) - ordinal(start_col)
     days = (gross - func.coalesce(paused_col, 0) if paused_col is not None else gross).label("days")
     stmt = (
         select(
             days, func.count(),
-            func.count(due_col), func.coalesce(func.sum(case((jst_date(end_col, dialect) <= due_col, 1), else_=0)), 0),
+            func.count(due_col), func.coalesce(func.sum(case((dialects.jst_date(end_col) <= due_col, 1), else_=0)), 0),
         )
         .where(end_col >= period.utc_start, end_col < period.utc_end, start_col.is_not(None))
         .group_by(days)

@@ -1,26 +1,15 @@
 """Ticket numbers DX-2026-0001, issued without gaps or duplicates even with several processes."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from models import TicketCounter, db, utcnow
+from models import TicketCounter, db, dialects, utcnow
 
 
 def _ensure_counter(year: int) -> None:
     """Create the year's counter row if missing, without failing when another process creates it first."""
-    dialect = db.session.get_bind().dialect.name
-    table = TicketCounter.__table__
-    if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        # ON CONFLICT DO NOTHING: a concurrent first insert waits for the other transaction, then does nothing.
-        db.session.execute(insert(table).values(year=year, last=0).on_conflict_do_nothing(index_elements=["year"]))
-        return
-    if db.session.scalar(select(TicketCounter.year).where(TicketCounter.year == year)) is None:
-        db.session.add(TicketCounter(year=year, last=0))
-        db.session.flush()
+    # ON CONFLICT DO NOTHING: a concurrent first insert waits for the other transaction, then does nothing.
+    db.session.execute(dialects.insert_ignoring_conflict(TicketCounter.__table__, {"year": year, "last": 0}, ["year"]))
 
 
 def next_number(when: datetime | None = None) -> str:

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from consult.errors import DomainError
-from models import Attachment, AttachmentBlob, db
+from models import Attachment, AttachmentBlob, db, dialects
 
 from . import attachments as files
 
@@ -43,7 +43,7 @@ def kind() -> str:
     configured = (current_app.config.get("CONSULT_ATTACHMENT_STORE") or "").strip().lower()
     if configured in ("database", "filesystem"):
         return configured
-    return "database" if db.engine.dialect.name == "postgresql" else "filesystem"
+    return "database" if dialects.is_postgresql(db.engine) else "filesystem"
 
 
 class DatabaseStore:

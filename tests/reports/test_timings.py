@@ -6,7 +6,7 @@ import pytest
 from consult.businessdays import business_day_ordinal, business_day_ordinals
 from consult.reports import timings
 from consult.reports.periods import resolve_period
-from models import db
+from models import db, dialects
 from tests import factories
 
 from .dataset import jst
@@ -65,7 +65,7 @@ def test_sqlite_without_unixepoch_gives_the_same(answered, monkeypatch):
     """SQLite before 3.38 has no unixepoch(): strftime('%s') gives the same figures."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
-    monkeypatch.setattr(timings, "_HAS_UNIXEPOCH", False)
+    monkeypatch.setattr(dialects, "_HAS_UNIXEPOCH", False)
     fr = timings.first_response(resolve_period(**JANUARY))
     assert (fr["count"], fr["median"], fr["p90"], fr["with_due"], fr["met"]) == (6, 1, 1467, 4, 2)
 
