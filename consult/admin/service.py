@@ -2,13 +2,15 @@
 import secrets
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from consult import accounts
 from consult.audit import apply_changes, diff, record, snapshot
 from consult.auth.passwords import hash_password, policy_problems
 from consult.errors import DomainError, NotFound
+from consult.paging import paginate
 from models import ROLES, Category, Department, MailOutbox, User, db, utcnow
+from models.querying import any_contains
 
 USER_FIELDS = ("name", "email", "department_id", "role", "active")
 PER_PAGE = 30
@@ -37,11 +39,9 @@ def list_users(role=None, department_id=None, active=None, q=None, page=1, per_p
         stmt = stmt.where(User.department_id == department_id)
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
-    if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.login).like(like), func.lower(User.name).like(like),
-                              func.lower(User.email).like(like)))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    if q and q.strip():
+        stmt = stmt.where(any_contains((User.login, User.name, User.email), q.strip()))
+    return paginate(stmt, page, per_page)
 
 
 def create_user(*, login, name, email, department_id, role, password, must_change_password, actor) -> User:

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from consult.auth.guards import admin_required
 from consult.errors import DomainError
+from consult.paging import page_number
 
 from . import bp, service
 from .forms import (
@@ -64,7 +65,7 @@ def users():
                        active={"1": True, "0": False}.get(form.active.data), q=form.q.data or None)
     else:
         status = 400
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)  # huge numbers overflow the OFFSET
+    page = page_number(request.args.get("page"))
     pagination = service.list_users(page=page, **filters)
     return render_template("admin/users.html", title="利用者の管理", form=form, pagination=pagination,
                            is_locked=service.is_locked), status

@@ -1,12 +1,13 @@
 """Read side of the knowledge base: 事例をさがす, suggestions, similar cases, the staff list, usage logs."""
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from consult.cases import vocabulary as search_vocabulary
+from consult.paging import Page, paginate
 from consult.search import query, sync
 from models import Case, Category, Department, SearchLog, SuggestionClick, db
+from models.querying import any_contains
 
 PER_PAGE = 10
 SORTS = {"relevance": "関連度順", "newest": "新しい順", "helpful": "役に立った順", "hours": "削減時間順"}
@@ -17,22 +18,20 @@ FACETS = (("category", "category", "分類"), ("resolution_type", "resolution_ty
 FILTER_PARAMS = {"category": "category", "resolution_type": "resolution_type", "dept": "department",
                  "tools": "tools", "tags": "tags"}
 SUGGEST_MIN_CHARS = 4
+#: The last page number a search URL may ask for.
+MAX_PAGE = 1000
 
 
 @dataclass
-class Page:
-    """A page of search hits with what the pager macro needs."""
+class SearchPage(Page):
+    """A page of search hits, with the facet counts of the whole result."""
 
-    hits: list
-    total: int
-    page: int
-    per_page: int
-    facets: dict
+    facets: dict = field(default_factory=dict)
 
     @property
-    def pages(self) -> int:
-        """Number of pages."""
-        return max(1, math.ceil(self.total / self.per_page))
+    def hits(self) -> list:
+        """The hits of this page."""
+        return self.items
 
 
 def _log(user, source: str, text: str, count: int) -> None:
@@ -50,7 +49,7 @@ def search(text: str, filters: dict, sort: str, page: int, user=None) -> Page:
     result = sync.guarded(lambda ix: query.search(ix, text, limit=PER_PAGE, filters=flt, sort=sort, page=page))
     if (text or "").strip():
         _log(user, "browse", text.strip(), result.total)
-    return Page(result.hits, result.total, page, PER_PAGE, result.facets)
+    return SearchPage(items=result.hits, page=page, per_page=PER_PAGE, total=result.total, facets=result.facets)
 
 
 def suggest(text: str, user=None, limit: int = 5, log: bool = True, staff: bool = False) -> list:
@@ -87,10 +86,9 @@ def manage_list(status: str | None, text: str | None, category_id: int | None, p
         stmt = stmt.where(Case.status == status)
     if category_id:
         stmt = stmt.where(Case.category_id == category_id)
-    if text:
-        like = f"%{text.strip()}%"
-        stmt = stmt.where(or_(Case.title.ilike(like), Case.ref.ilike(like), Case.department_label.ilike(like)))
-    return db.paginate(stmt, page=page, per_page=20, error_out=False)
+    if text and text.strip():
+        stmt = stmt.where(any_contains((Case.title, Case.ref, Case.department_label), text.strip()))
+    return paginate(stmt, page, per_page=20)
 
 
 def status_counts() -> dict:

@@ -3,15 +3,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 
 from consult.errors import DomainError
+from consult.paging import page_number
 
 from . import bp, browse, service, usage
 from .forms import ActionForm
-
-
-def _page_arg() -> int:
-    """The page number from the query string (1 when missing or not a number)."""
-    page = request.args.get("page", type=int) or 1
-    return min(max(1, page), 1000)
 
 
 def _wants_json() -> bool:
@@ -30,7 +25,7 @@ def index():
     sort = request.args.get("sort") or ("relevance" if q else "newest")
     if sort not in browse.SORTS:
         sort = "relevance" if q else "newest"
-    result = browse.search(q, filters, sort, _page_arg(), user=current_user)
+    result = browse.search(q, filters, sort, page_number(request.args.get("page"), last=browse.MAX_PAGE), user=current_user)
     return render_template("cases/index.html", title="事例をさがす", q=q, filters=filters, sort=sort,
                            result=result, sorts=browse.SORTS, facets=browse.FACETS, params=browse.FILTER_PARAMS)
 

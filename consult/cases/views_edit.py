@@ -5,6 +5,7 @@ from flask_login import current_user
 from consult.auth.guards import staff_required
 from consult.errors import DomainError
 from consult.markup import render_markdown
+from consult.paging import page_number
 from models import CASE_STATUS_LABELS
 
 from . import anonymize, bp, browse, service
@@ -185,7 +186,7 @@ def manage():
     q = (request.args.get("q") or "").strip()[:100]
     category_id = request.args.get("category", type=int)
     category_id = category_id if category_id and 0 < category_id < 2**31 else None  # no integer overflow in SQL
-    page = min(max(1, request.args.get("page", type=int) or 1), 100_000)
+    page = page_number(request.args.get("page"))
     pagination = browse.manage_list(status, q, category_id, page)
     return render_template("cases/manage.html", title="事例の管理", pagination=pagination, status=status, q=q,
                            category_id=category_id, categories=browse.categories(), counts=browse.status_counts(),

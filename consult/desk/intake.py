@@ -1,10 +1,11 @@
 """「電話・対面で受けた相談」: DX staff file a consultation for a named requester."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from wtforms import HiddenField, RadioField
 from wtforms.validators import DataRequired
 
 from consult.tickets.forms import IntakeForm
 from models import CHANNEL_LABELS, User, db
+from models.querying import person_matches
 
 STAFF_CHANNELS = [(code, label) for code, label in CHANNEL_LABELS.items() if code != "web"] + [("web", "画面（代理で入力）")]
 SEARCH_LIMIT = 20
@@ -23,10 +24,8 @@ def find_requesters(q: str) -> list[User]:
     q = (q or "").strip()[:100]
     if not q:
         return []
-    flat = q.replace(" ", "").replace("\u3000", "")
-    name = func.replace(func.replace(User.name, " ", ""), "\u3000", "")
     stmt = (select(User).where(User.active.is_(True), User.role == "requester", User.department_id.is_not(None),
-                               or_(func.lower(User.login) == q.lower(), name.contains(flat, autoescape=True)))
+                               person_matches(User.name, User.login, q))
             .order_by(User.name, User.login).limit(SEARCH_LIMIT))
     return list(db.session.scalars(stmt))
 

@@ -1,13 +1,12 @@
 """The 受付一覧 queue: filters parsed from the query string, the SELECT, counts per status, paging.
 
 `parse_filters(request.args)` and `queue_select(params)` are also used by the CSV export."""
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from sqlalchemy import Select, case, func, or_, select
 
 from consult.errors import NotFound
+from consult.paging import Page, page_count, page_number
 from models import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, URGENCY_LABELS, Category, Department, Ticket, db, dialects
 
 from .queue_extras import parse_requester, requester_clause
@@ -143,30 +142,10 @@ def status_counts(params: Mapping) -> dict[str, int]:
     return counts
 
 
-@dataclass
-class Page:
-    """One page of results for the pager macro."""
-
-    items: list
-    page: int
-    pages: int
-    total: int
-    per_page: int
-
-
 def queue_total(params: Mapping, counts: dict[str, int]) -> int:
     """Number of tickets the queue shows, from the per-status counts (saves a second scan of the table)."""
     statuses = params.get("status") or list(counts)
     return sum(counts.get(s, 0) for s in statuses)
-
-
-def _page_number(page, pages: int) -> int:
-    """The requested page as an int within 1..pages (bad, negative or too-large numbers fall back)."""
-    try:
-        number = int(str(page).strip()[:30])
-    except (TypeError, ValueError):
-        number = 1
-    return min(max(number, 1), pages)
 
 
 def _tickets_by_id(ids: list[int]) -> list[Ticket]:
@@ -182,11 +161,10 @@ def paginate(stmt: Select, page, per_page: int = PER_PAGE, total: int | None = N
     covers the filter and sort), then the 25 full rows are loaded with their joined relations by id."""
     if total is None:
         total = db.session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    number = _page_number(page, pages)
+    number = page_number(page, page_count(total, per_page))
     ids = list(db.session.scalars(
         stmt.with_only_columns(Ticket.id, maintain_column_froms=True).limit(per_page).offset((number - 1) * per_page)))
-    return Page(items=_tickets_by_id(ids), page=number, pages=pages, total=total, per_page=per_page)
+    return Page(items=_tickets_by_id(ids), page=number, per_page=per_page, total=total)
 
 
 def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, int]] | None:
@@ -207,14 +185,13 @@ def _single_scan(params: Mapping, page, per_page: int) -> tuple[Page, dict[str, 
     stmt = select(scan).order_by(scan.c.position)
     if params.get("status"):
         stmt = stmt.where(scan.c.status.in_(params["status"]))
-    number = _page_number(page, 2**31 - 1)
+    number = page_number(page, 2**31 - 1)
     rows = db.session.execute(stmt.limit(per_page).offset((number - 1) * per_page)).all()
     if not rows:
         return None
     counts = {code: getattr(rows[0], f"n_{code}") for code in STATUS_LABELS}
     total = queue_total(params, counts)
-    page_obj = Page(items=_tickets_by_id([r.id for r in rows]), page=number,
-                    pages=max(1, math.ceil(total / per_page)), total=total, per_page=per_page)
+    page_obj = Page(items=_tickets_by_id([r.id for r in rows]), page=number, per_page=per_page, total=total)
     return page_obj, counts
 
 

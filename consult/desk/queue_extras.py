@@ -1,7 +1,8 @@
 """受付一覧 additions: the requester filter (name or login), and which tickets the requester answered last."""
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from models import Comment, User, db
+from models.querying import person_matches
 
 MAX_REQUESTER = 100
 
@@ -13,9 +14,7 @@ def parse_requester(value) -> str:
 
 def requester_clause(text: str, ticket_requester_id):
     """Tickets whose requester's name contains `text` (spaces ignored) or whose login is `text`."""
-    flat = text.replace(" ", "").replace("\u3000", "")
-    name = func.replace(func.replace(User.name, " ", ""), "\u3000", "")
-    people = select(User.id).where(or_(func.lower(User.login) == text.lower(), name.contains(flat, autoescape=True)))
+    people = select(User.id).where(person_matches(User.name, User.login, text))
     return ticket_requester_id.in_(people)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 
 from models import Ticket, dialects
+from models.querying import lower_contains
 from models.sqlite import spell_chars
 
 FTS_TABLE = "tickets_chars"
@@ -60,18 +61,12 @@ def side_conditions(terms: list[str]) -> list:
     lower-cased by the same lower() as the texts."""
     body = _KEYWORDS.c.body
     return [_chars(body).bool_op("@>")(_chars(func.lower("".join(terms)))),
-            *(body.like(func.lower(_like(term)), escape="\\") for term in terms if len(term) > 1)]
+            *(lower_contains(body, term) for term in terms if len(term) > 1)]
 
 
 def _chars(value):
     """SQL: the characters of a text as an array — the indexed expression, written exactly as in the index."""
     return func.string_to_array(value, null())
-
-
-def _like(term: str) -> str:
-    """A LIKE pattern matching `term` literally anywhere."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def match_expression(terms: list[str]) -> str:

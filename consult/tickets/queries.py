@@ -1,45 +1,16 @@
 """Read-side of the requester pages: the paged list, attachments, status history."""
-import math
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import raiseload
 
 from consult.errors import NotFound
+from consult.paging import Page, paginate
 from models import OPEN_STATUSES, STATUS_LABELS, Attachment, AuditEvent, Comment, Ticket, db
+from models.querying import any_contains
 
 from .access import visible_tickets_filter
 
 PER_PAGE = 20
-
-
-@dataclass
-class Page:
-    """One page of results with what the pager macro needs."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
-
-
-def parse_page(raw) -> int:
-    """Page number from the query string: anything unreadable or below 1 is page 1."""
-    try:
-        page = int(str(raw).strip()[:12])
-    except (TypeError, ValueError):
-        return 1
-    return max(1, page)
-
-
-def _like(text: str) -> str:
-    """A LIKE pattern containing `text` literally (%, _ and \\ escaped)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def list_tickets(user, status: str = "", scope: str = "dept", q: str = "", page: int = 1, per_page: int = PER_PAGE) -> Page:
@@ -54,24 +25,15 @@ def list_tickets(user, status: str = "", scope: str = "dept", q: str = "", page:
     elif status in STATUS_LABELS:
         conditions.append(Ticket.status == status)
     words = [w for w in (q or "").split() if w][:5]
-    for word in words:
-        pattern = _like(word)
-        conditions.append(or_(
-            Ticket.number.ilike(pattern, escape="\\"), Ticket.title.ilike(pattern, escape="\\"),
-            Ticket.purpose.ilike(pattern, escape="\\"), Ticket.problem.ilike(pattern, escape="\\"),
-        ))  # fmt: skip
+    conditions += [any_contains((Ticket.number, Ticket.title, Ticket.purpose, Ticket.problem), word) for word in words]
     total = db.session.scalar(select(func.count(Ticket.id)).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
     stmt = (
         select(Ticket)
         .where(*conditions)
         .options(raiseload(Ticket.category), raiseload(Ticket.backup_handler))
         .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return Page(items=list(db.session.scalars(stmt).unique()), page=page, per_page=per_page, total=total)
+    return paginate(stmt, page, per_page, total=total)
 
 
 def visible_attachments(ticket: Ticket, user) -> list[Attachment]:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from consult.auth.guards import roles_required
 from consult.cases.usage import issue_intake_token
 from consult.errors import ConflictError, DomainError, NotFound
+from consult.paging import page_number
 
 from . import bp, lifecycle, queries, service
 from .access import get_visible_ticket, visible_comments
@@ -128,7 +129,7 @@ def mine():
     status = form.status.data or ""
     scope = form.scope.data if form.scope.data in ("dept", "mine") else "dept"
     q = (form.q.data or "")[:100]
-    page = queries.list_tickets(current_user, status=status, scope=scope, q=q, page=queries.parse_page(request.args.get("page", 1)))
+    page = queries.list_tickets(current_user, status=status, scope=scope, q=q, page=page_number(request.args.get("page")))
     return render_template("tickets/mine.html", form=form, page=page, filtered=bool(status or q or scope == "mine"))
 
 
