@@ -18,7 +18,7 @@ forwarded_allow_ips = os.environ.get("CONSULT_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def on_starting(server):
     """Refuse memory:// rate limits with several workers before forking them (clear message)."""
-    from consult.config import from_env
+    from consult.core.config import from_env
     from consult.ops.cluster import check_rate_limit_storage
 
     check_rate_limit_storage(from_env(), workers=server.cfg.workers)

@@ -3,7 +3,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from . import config as config_module
+from .core import config as config_module
 
 
 def create_app(config: Mapping | None = None) -> Flask:
@@ -29,7 +29,7 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from models import db
 
-    from .extensions import csrf, limiter, login_manager, migrate
+    from .core.extensions import csrf, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"), render_as_batch=True)
@@ -37,7 +37,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import web
+    from .core import web
 
     web.init_app(app)
 

@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from . import accounts
-from .clitools import fail
+from .core.clitools import fail
 
 departments_cli = AppGroup("departments", help="所属を管理します。")
 users_cli = AppGroup("users", help="利用者を管理します。")

@@ -216,7 +216,7 @@ def _forget_search_state(tmp_path: Path) -> None:
 def app(database_url, tmp_path, app_config, _app_cache):
     """The app of this configuration on the shared test database (built once per configuration, see AppCache),
     emptied after each test; an app context is pushed."""
-    from consult.extensions import limiter
+    from consult.core.extensions import limiter
 
     app = _app_cache.get(database_url, tmp_path, app_config)
     limiter.init_app(app)  # the limiter is one object for every app: bind it to this one, with new counters

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from consult.extensions import limiter
+from consult.core.extensions import limiter
 
 from . import bp, login_flow, service, signin, totp
 

@@ -11,6 +11,8 @@ import time
 from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from consult.core.negotiation import wants_json
+
 EXPIRED_MESSAGE = "一定時間が過ぎたため、ログアウトしました。再度ログインしてください。"
 KEPT_MESSAGE = "書きかけの相談は下書きとして保存しました。ログイン後に「相談する」から続けられます。"
 
@@ -60,7 +62,7 @@ def check_session():
     kept = _keep_typed_consultation(user)
     logout_user()
     session.clear()
-    if request.is_json or request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return jsonify(ok=False, error=EXPIRED_MESSAGE), 401
     flash(EXPIRED_MESSAGE, "warning")
     if kept:

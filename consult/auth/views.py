@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from consult.core.extensions import limiter
 from consult.errors import DomainError
-from consult.extensions import limiter
 
 from . import bp, login_flow, service, signin
 from .forms import LoginForm, PasswordForm

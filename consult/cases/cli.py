@@ -4,7 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from consult.clitools import fail
+from consult.core.clitools import fail
 
 from . import importer
 

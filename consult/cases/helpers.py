@@ -2,7 +2,7 @@
 from flask import current_app, request
 from flask_login import current_user
 
-from consult.templating import url_with_query
+from consult.core.templating import url_with_query
 
 from . import browse, service
 

@@ -2,17 +2,12 @@
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from consult.core.negotiation import wants_json
 from consult.errors import DomainError
 from consult.paging import page_number
 
 from . import bp, browse, service, usage
 from .forms import ActionForm
-
-
-def _wants_json() -> bool:
-    """Whether the client asked for JSON rather than HTML."""
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
 @bp.route("/")
@@ -75,7 +70,7 @@ def suggest():
     text = (request.args.get("q") or "")[:2000]
     token = (request.args.get("token") or "")[:64]
     hits = browse.suggest(text, user=current_user)
-    if _wants_json():
+    if wants_json():
         return jsonify(cases=[{
             "ref": h.ref, "title": h.title, "department": h.department, "snippet_html": h.snippet_html,
             "url": url_for("cases.show", ref=h.ref, **{"from": "suggest"}, **({"token": token} if token else {})),

@@ -28,7 +28,7 @@ def _status_links(counts: dict[str, int]) -> list[tuple[str, str, int, str]]:
     args = request.args.to_dict(flat=False)
     for key in ("status", "page", "f"):
         args.pop(key, None)
-    from consult.templating import url_with_query
+    from consult.core.templating import url_with_query
 
     return [(code, label, counts.get(code, 0), url_with_query("desk.queue", {**args, "status": [code]}))
             for code, label in STATUS_LABELS.items()]

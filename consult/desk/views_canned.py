@@ -3,6 +3,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consult.auth.guards import staff_required
+from consult.core.negotiation import wants_json
 from consult.errors import DomainError
 
 from . import bp
@@ -39,6 +40,6 @@ def case_links():
     """Published cases for a ref or words, with the Markdown link to insert (JSON for the page's script)."""
     cases = find_cases(request.args.get("q", ""), current_user)
     items = [{"ref": c.ref, "title": c.title, "markdown": case_link(c)} for c in cases]
-    if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
+    if wants_json():
         return jsonify(cases=items)
     return render_template("desk/case_links.html", title="事例へのリンク", items=items, q=request.args.get("q", ""))

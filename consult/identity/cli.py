@@ -4,7 +4,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from consult.clitools import fail
+from consult.core.clitools import fail
 
 from . import user_import
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
-from consult.clitools import fail
+from consult.core.clitools import fail
 
 from . import load, run_all
 

@@ -3,7 +3,7 @@
 import click
 from flask import Flask
 
-from consult.clitools import fail
+from consult.core.clitools import fail
 
 from . import backup as backups
 from . import sweep as sweeps

@@ -38,7 +38,7 @@ def check_rate_limit_storage(config, workers: int | None = None) -> None:
     ``workers`` is gunicorn's worker count when known; else CONSULT_WORKERS.  CONSULT_HOSTS > 1
     (set on every host of a cluster, see docs/deploy.md) counts as several too.  Debug and
     testing are exempt."""
-    from consult.config import ConfigError
+    from consult.core.config import ConfigError
 
     if config.get("DEBUG") or config.get("TESTING") or config.get("RATELIMIT_ENABLED") is False:
         return

@@ -1,7 +1,7 @@
 """GET /healthz: the database and the search index are reachable."""
 from flask import jsonify
 
-from consult.extensions import csrf
+from consult.core.extensions import csrf
 
 from . import bp, health
 

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from consult.clitools import fail
+from consult.core.clitools import fail
 from consult.errors import DomainError
 
 from . import ledgers, reapply, schedule, service

@@ -44,7 +44,7 @@ def fs_type(path: str, mounts_file: str = "/proc/mounts") -> str | None:
 
 def check(config, mounts_file: str = "/proc/mounts") -> None:
     """Raise ConfigError when the index directory is on a network file system (unless allowed)."""
-    from consult.config import ConfigError, _bool
+    from consult.core.config import ConfigError, _bool
 
     allowed = config.get("CONSULT_SEARCH_INDEX_ALLOW_NETWORK_FS")
     if isinstance(allowed, str):

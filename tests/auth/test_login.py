@@ -124,7 +124,7 @@ def test_csrf_required_on_post(app, users):
 def test_rate_limit_per_account(app, users, database_url, tmp_path):
     """Too many login posts for one account answer 429 in Japanese."""
     from consult import create_app
-    from consult.extensions import limiter
+    from consult.core.extensions import limiter
     from tests.conftest import make_config
 
     limited = create_app(make_config(database_url, tmp_path, RATELIMIT_ENABLED=True))

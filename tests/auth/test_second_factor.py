@@ -166,7 +166,7 @@ def test_staff_cannot_turn_it_off(client, users):
 def test_rate_limit_on_codes(users, database_url, tmp_path):
     """Many code posts for one half-signed-in account answer 429 before the lockout would even matter."""
     from consult import create_app
-    from consult.extensions import limiter
+    from consult.core.extensions import limiter
     from tests.conftest import make_config
 
     limited = create_app(make_config(database_url, tmp_path, RATELIMIT_ENABLED=True, CONSULT_TOTP_REQUIRED_ROLES="dx_staff,admin",

@@ -2,7 +2,7 @@
 import pytest
 
 from consult import create_app
-from consult.config import ConfigError, from_env
+from consult.core.config import ConfigError, from_env
 
 
 def test_defaults_need_no_configuration(monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from consult import create_app
-from consult.config import ConfigError
+from consult.core.config import ConfigError
 from consult.ops import cluster
 from tests.conftest import make_config
 
@@ -22,7 +22,7 @@ def _serving(database_url, tmp_path, **overrides):
 
 
 def test_memory_rate_limits_with_several_workers_are_refused(database_url, tmp_path, monkeypatch):
-    monkeypatch.setattr("consult.config._cli_command", lambda: False)
+    monkeypatch.setattr("consult.core.config._cli_command", lambda: False)
     monkeypatch.setenv("CONSULT_WORKERS", "4")
     with pytest.raises(ConfigError, match="redis://"):
         create_app(_serving(database_url, tmp_path, RATELIMIT_STORAGE_URI="memory://"))

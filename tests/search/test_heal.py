@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consult.config import ConfigError
+from consult.core.config import ConfigError
 from consult.search import index, location, query, sync
 from models import IndexOutbox, db, utcnow
 from tests.factories import make_case

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from consult import create_app
-from consult.extensions import limiter
+from consult.core.extensions import limiter
 from models import User, db
 from tests.conftest import make_config
 from tests.factories import PASSWORD

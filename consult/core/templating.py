@@ -46,8 +46,8 @@ def page_url(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     """Register filters and globals used by every template."""
-    from .jdates import format_date, format_datetime
-    from .markup import render_markdown
+    from consult.jdates import format_date, format_datetime
+    from consult.markup import render_markdown
 
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(lambda d: format_date(d, wareki=_wareki()) if d else "", "jdate")

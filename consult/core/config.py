@@ -4,7 +4,7 @@ import secrets
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_SLA = {  # business days: (first response, resolution) per priority
     "urgent": (1, 5),

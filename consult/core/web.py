@@ -3,22 +3,22 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from .errors import register_error_handlers
+from .errorpages import register_error_handlers
 from .extensions import login_manager
 
 
 def _register_blueprints(app: Flask) -> None:
     """Mount every area of the application."""
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .cases import bp as cases_bp
-    from .desk import bp as desk_bp
-    from .inbox import bp as inbox_bp
-    from .main import bp as main_bp
-    from .ops import bp as ops_bp
-    from .records import bp as records_bp
-    from .reports import bp as reports_bp
-    from .tickets import bp as tickets_bp
+    from consult.admin import bp as admin_bp
+    from consult.auth import bp as auth_bp
+    from consult.cases import bp as cases_bp
+    from consult.desk import bp as desk_bp
+    from consult.inbox import bp as inbox_bp
+    from consult.main import bp as main_bp
+    from consult.ops import bp as ops_bp
+    from consult.records import bp as records_bp
+    from consult.reports import bp as reports_bp
+    from consult.tickets import bp as tickets_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(ops_bp)
@@ -29,7 +29,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(records_bp, url_prefix="/records")
-    from .identity import bp as identity_bp
+    from consult.identity import bp as identity_bp
 
     app.register_blueprint(identity_bp, url_prefix="/admin")
     app.register_blueprint(inbox_bp)
@@ -37,7 +37,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _configure_login(app: Flask) -> None:
     """Flask-Login: where to send anonymous users, in Japanese."""
-    from .auth.service import load_user
+    from consult.auth.service import load_user
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "このページを見るにはログインしてください。"
@@ -84,7 +84,7 @@ def _security_headers(app: Flask) -> None:
 
 def _refuse_nul(app: Flask) -> None:
     """NUL characters (no browser sends them; PostgreSQL cannot store them) in the URL or a form: a 400 page."""
-    from .errors import render_error
+    from .errorpages import render_error
 
     def has_nul(values) -> bool:
         return any("\x00" in key or any("\x00" in v for v in vs) for key, vs in values.lists())
@@ -98,7 +98,7 @@ def _refuse_nul(app: Flask) -> None:
 
 def _repair_outboxes(app: Flask) -> None:
     """Apply index updates that a crashed process left in the outbox (checked every 30 s per process)."""
-    from .search import sync
+    from consult.search import sync
 
     @app.before_request
     def repair():
@@ -116,15 +116,17 @@ class _BoundedInt(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     """Attach blueprints, login, template filters, headers and error pages."""
-    from . import templating, textfilter
-    from .ops import logs
+    from consult import textfilter
+    from consult.ops import logs
+
+    from . import templating
 
     textfilter.install()
     logs.init_app(app)
     app.url_map.converters["int"] = _BoundedInt  # before the blueprints add their rules
     _register_blueprints(app)
     _configure_login(app)
-    from .auth import sessions
+    from consult.auth import sessions
 
     sessions.init_app(app)
     templating.init_app(app)
