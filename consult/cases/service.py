@@ -4,15 +4,13 @@ Every operation writes an audit event, queues the index update in the same trans
 (`sync.enqueue`) and applies it after the commit (`sync.drain`).
 """
 import re
-from functools import wraps
 
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
-from consult import audit
+from consult import audit, transactions
 from consult.errors import ConflictError, DomainError, NotFound
 from consult.search import sync
 from models import CASE_RESOLUTION_TYPES, Case, CaseHelpful, CaseRevision, Category, Department, Ticket, db, utcnow
@@ -23,32 +21,20 @@ EDITABLE = ("title", "department_label", "department_id", "category_id", "proble
             "tools", "tags", "resolution_type", "hours_saved_per_year")
 AUDITED = EDITABLE + ("status", "published_at", "acknowledged_findings")
 SCANNED = ("title", "department_label", "problem", "cause", "solution", "effect", "tools", "tags")
-CONFLICT_MESSAGE = "ほかの人が先にこの事例を更新しました。最新の内容を確認してから、もう一度操作してください。"
+CONFLICT_MESSAGE = transactions.conflict_message("この事例")
 NOT_CASEABLE = "対応不可"
 
 
 def _commit_and_index(case: Case) -> None:
     """Commit (turning a concurrent update into ConflictError) and apply the index update."""
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise ConflictError(CONFLICT_MESSAGE) from exc
+    transactions.commit(CONFLICT_MESSAGE)
     sync.drain()
 
 
 def _conflict_on_stale(operation):
     """A concurrent update found by any flush of the operation (not only the final commit) is a ConflictError (409)."""
 
-    @wraps(operation)
-    def wrapped(*args, **kwargs):
-        try:
-            return operation(*args, **kwargs)
-        except StaleDataError as exc:
-            db.session.rollback()
-            raise ConflictError(CONFLICT_MESSAGE) from exc
-
-    return wrapped
+    return transactions.conflicts(CONFLICT_MESSAGE)(operation)
 
 
 def _check_version(case: Case, expected_version) -> None:

@@ -6,11 +6,11 @@ person was 主担当, loses or replaces them as 副担当, one ticket.assigned a
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
-from consult import notify
+from consult import notify, transactions
 from consult.audit import record
-from consult.errors import ConflictError, DomainError
+from consult.errors import DomainError
+from consult.tickets.workflow import CONFLICT_MESSAGE
 from models import OPEN_STATUSES, Ticket, User, db, utcnow
 
 from .suggest import _rank
@@ -97,11 +97,7 @@ def reassign_open_tickets(person: User, choices: dict[int, tuple[int | None, int
 
 def _commit() -> None:
     """Commit; a ticket changed meanwhile (version) rolls everything back with a Japanese message."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError("付け替えの途中で、ほかの人が相談を更新しました。画面を読み込み直して、もう一度操作してください。") from None
+    transactions.commit(CONFLICT_MESSAGE)
     notify.send_pending()
 
 

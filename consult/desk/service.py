@@ -5,20 +5,18 @@ audit event, queues notifications, commits, then sends pending mail."""
 from functools import wraps
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
-from consult import inbox, notify
+from consult import inbox, notify, transactions
 from consult.audit import record
 from consult.audit import snapshot as _snap
 from consult.businessdays import add_business_days
 from consult.errors import ConflictError, DomainError, NotAllowed
-from consult.tickets.workflow import REQUIRES_RESOLUTION, can_transition
+from consult.tickets.workflow import CONFLICT_MESSAGE, REQUIRES_RESOLUTION, can_transition
 from models import PRIORITY_LABELS, RESOLUTION_TYPES, STATUS_LABELS, Category, Comment, Ticket, User, db, utcnow
 
 from . import sla
 from .sla import due_dates
 
-CONFLICT_MESSAGE = "ほかの人がこの相談を先に更新しました。最新の内容を確認してから、もう一度送信してください。"
 FIELD_LABELS = {
     "category": "分類", "priority": "優先度", "main_handler": "主担当", "backup_handler": "副担当",
     "status": "状態", "root_cause": "原因", "resolution_type": "解決方法の種類",
@@ -61,11 +59,7 @@ def check_version(ticket: Ticket, version: int | None, yours: dict[str, str] | N
 
 def _commit(ticket: Ticket, yours: dict[str, str] | None = None) -> None:
     """Commit; a concurrent update of the same row (version_id_col) becomes a ConflictError."""
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise _conflict(ticket, yours) from exc
+    transactions.commit(lambda: _conflict(ticket, yours))
     notify.send_pending()
 
 
@@ -74,12 +68,8 @@ def _one_flush(operation):
 
     @wraps(operation)
     def wrapped(ticket, *args, **kwargs):
-        try:
-            with db.session.no_autoflush:
-                return operation(ticket, *args, **kwargs)
-        except StaleDataError as exc:
-            db.session.rollback()
-            raise _conflict(ticket, None) from exc
+        with transactions.conflicts(lambda: _conflict(ticket, None)), db.session.no_autoflush:
+            return operation(ticket, *args, **kwargs)
 
     return wrapped
 

@@ -3,18 +3,16 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
 
-from consult import audit, notify
+from consult import audit, notify, transactions
 from consult.errors import ConflictError, DomainError, NotAllowed
 from models import STATUS_LABELS, Attachment, Comment, Ticket, db, utcnow
 
 from .attachments import Upload
 from .service import add_attachments
 from .store import get_store
-from .workflow import can_transition
+from .workflow import CONFLICT_MESSAGE, can_transition
 
-CONFLICT_MESSAGE = "ほかの人が先にこの相談を更新しました。画面を読み込み直して最新の内容を確認してから、もう一度操作してください。"
 CLOSED_FOR_REPLY = ("closed", "withdrawn")
 
 
@@ -67,12 +65,9 @@ def _transaction(written: list[str]):
 
     On any failure the transaction is rolled back and the files in `written` are removed."""
     try:
-        yield
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        get_store().discard(written)
-        raise ConflictError(CONFLICT_MESSAGE) from None
+        with transactions.conflicts(CONFLICT_MESSAGE):
+            yield
+            db.session.commit()
     except Exception:
         db.session.rollback()
         get_store().discard(written)

@@ -1,4 +1,8 @@
 """The one place that says which status changes are allowed, and who may make them."""
+from consult.transactions import conflict_message
+
+#: The message of every ticket conflict: a form made from an older version, or a concurrent write.
+CONFLICT_MESSAGE = conflict_message("この相談")
 
 # (from, to) -> roles that may make the change. "requester" means a requester of the ticket's department.
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
