@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from consult import audit, inbox, mail, notify
 from consult.businessdays import business_days_between, is_business_day, to_jst, to_jst_date
 from consult.jobs import claim, register
+from consult.tickets import transitions
 from models import JobMark, MailOutbox, Ticket, User, db
 
 from .sla import OVERDUE_LABELS, overdue_clause, overdue_kinds
@@ -70,9 +71,7 @@ def auto_close(now: datetime) -> str:
         waited = business_days_between(ticket.resolved_at, now)
         if waited < days:
             continue
-        ticket.status, ticket.closed_at, ticket.updated_at = "closed", now, now
-        audit.record("ticket.status_changed", "ticket", ticket.id, None, before={"status": "resolved"},
-                     after={"status": "closed"})
+        transitions.apply(ticket, "closed", None, now, notify_requester=False)
         audit.record("ticket.auto_closed", "ticket", ticket.id, None, after={"business_days": waited})
         inbox.add_status_changed(ticket, "resolved")
         notify._queue(ticket, notify._addresses([ticket.requester]), f"相談 {ticket.number} を完了にしました",

@@ -1,15 +1,13 @@
 """Reply and change the status in one step: 「送信して回答待ちにする」「送信して解決にする」 under the reply box."""
 from consult import notify
-from consult.audit import record
-from consult.audit import snapshot as _snap
 from consult.errors import ConflictError, DomainError, NotAllowed
-from consult.tickets import lifecycle
+from consult.tickets import lifecycle, transitions
 from consult.tickets.service import add_attachments
 from consult.tickets.workflow import can_transition
-from models import RESOLUTION_TYPES, STATUS_LABELS, Comment, utcnow
+from models import STATUS_LABELS, Comment, utcnow
 
 from .forms import ResolveForm as _PanelResolveForm
-from .service import CONFLICT_MESSAGE, _set_status
+from .service import CONFLICT_MESSAGE, check_resolution, write_resolution
 
 
 class ResolveForm(_PanelResolveForm):
@@ -25,18 +23,6 @@ class ResolveForm(_PanelResolveForm):
 
 TARGETS = {"waiting": "送信して回答待ちにする", "resolved": "送信して解決にする"}
 PREFIX = "reply-resolve"
-
-
-def check_resolution(root_cause: str, resolution_type: str, summary: str, hours: int | None) -> tuple[str, str]:
-    """The resolution fields' rules (as for 「解決にする」); returns the stripped cause and summary."""
-    root_cause, summary = (root_cause or "").strip(), (summary or "").strip()
-    if not root_cause or not summary:
-        raise DomainError("解決にするには、原因と解決内容を入力してください。")
-    if resolution_type not in RESOLUTION_TYPES:
-        raise DomainError("解決方法の種類を選んでください。")
-    if hours is not None and hours < 0:
-        raise DomainError("年間削減時間は0以上の整数で入力してください。")
-    return root_cause, summary
 
 
 def reply_and_set_status(ticket, body: str, uploads, target: str, actor, version: int | None = None,
@@ -60,18 +46,12 @@ def reply_and_set_status(ticket, body: str, uploads, target: str, actor, version
     now = utcnow()
     written: list[str] = []
     with lifecycle._transaction(written):
-        comment = lifecycle._add_comment(ticket, body, actor, now)
+        comment = transitions.add_message(ticket, body, actor, now=now)
         written.extend(add_attachments(ticket, uploads, actor, comment=comment))
-        if ticket.first_response_at is None:
-            ticket.first_response_at = now
         if target == "resolved":
-            fields = ("root_cause", "resolution_type", "resolution_summary", "hours_saved_per_year")
-            before = _snap(ticket, fields)
-            ticket.root_cause, ticket.resolution_type = cause, resolution["resolution_type"]
-            ticket.resolution_summary, ticket.hours_saved_per_year = summary, resolution.get("hours_saved_per_year")
-            record("ticket.resolution_recorded", "ticket", ticket.id, actor=actor, before=before, after=_snap(ticket, fields))
-        _set_status(ticket, target, actor)
-        notify.queue_public_reply(ticket, comment)
+            write_resolution(ticket, cause, resolution["resolution_type"], summary,
+                             resolution.get("hours_saved_per_year"), actor)
+        transitions.apply(ticket, target, actor, now)
     notify.send_pending()
     return comment
 

@@ -6,15 +6,15 @@ from functools import wraps
 
 from sqlalchemy import select
 
-from consult import inbox, notify, transactions
+from consult import notify, transactions
 from consult.audit import record
 from consult.audit import snapshot as _snap
 from consult.businessdays import add_business_days
 from consult.errors import ConflictError, DomainError, NotAllowed
+from consult.tickets import transitions
 from consult.tickets.workflow import CONFLICT_MESSAGE, REQUIRES_RESOLUTION, can_transition
 from models import PRIORITY_LABELS, RESOLUTION_TYPES, STATUS_LABELS, Category, Comment, Ticket, User, db, utcnow
 
-from . import sla
 from .sla import due_dates
 
 FIELD_LABELS = {
@@ -88,26 +88,6 @@ def _staff(user_id: int | None, label: str) -> User | None:
     if user is None or not user.active or user.role not in ("dx_staff", "admin"):
         raise DomainError(f"{label}には有効なDX推進担当職員を選んでください。")
     return user
-
-
-def _set_status(ticket: Ticket, target: str, actor: User) -> str:
-    """Move to `target` (already checked), stamp the timestamps, record and notify; returns the old status."""
-    old = ticket.status
-    now = utcnow()
-    ticket.status = target
-    if target in ("triaged", "in_progress") and ticket.triaged_at is None:
-        ticket.triaged_at = now
-    if target == "resolved":
-        ticket.resolved_at = now
-    elif target == "closed":
-        ticket.closed_at = now
-    elif old == "resolved" and target == "in_progress":
-        ticket.resolved_at = None  # reopened: resolved again later
-    ticket.updated_at = now
-    sla.on_status_change(ticket, old, target, actor, now)
-    record("ticket.status_changed", "ticket", ticket.id, actor=actor, before={"status": old}, after={"status": target})
-    notify.queue_status_changed(ticket, old)
-    return old
 
 
 @_one_flush
@@ -184,7 +164,7 @@ def write_assignment(ticket: Ticket, main: User, backup: User | None, actor: Use
            before={"main_handler": getattr(old_main, "login", None), "backup_handler": getattr(old_backup, "login", None)},
            after={"main_handler": main.login, "backup_handler": getattr(backup, "login", None)})
     if ticket.status == "new":
-        _set_status(ticket, "triaged", actor)
+        transitions.apply(ticket, "triaged", actor)
     newly = [u for u in (main, backup) if u is not None and u not in (old_main, old_backup)]
     if main != old_main and main not in newly:
         newly.append(main)  # promoted from backup to main
@@ -216,7 +196,7 @@ def change_status(ticket: Ticket, target: str, version: int | None, actor: User)
         raise DomainError("「解決」にするには、解決内容の欄を入力して「解決にする」を押してください。")
     if not can_transition(ticket.status, target, actor.role):
         raise DomainError(f"「{ticket.status_label}」から「{STATUS_LABELS[target]}」には変更できません。")
-    old = _set_status(ticket, target, actor)
+    old = transitions.apply(ticket, target, actor)
     _commit(ticket, {"status": STATUS_LABELS[target]})
     return old
 
@@ -230,21 +210,32 @@ def resolve(ticket: Ticket, root_cause: str, resolution_type: str, summary: str,
     check_version(ticket, version, yours)
     if not can_transition(ticket.status, "resolved", actor.role):
         raise DomainError(f"「{ticket.status_label}」から「解決」には変更できません。")
+    root_cause, summary = check_resolution(root_cause, resolution_type, summary, hours)
+    write_resolution(ticket, root_cause, resolution_type, summary, hours, actor)
+    transitions.apply(ticket, "resolved", actor)
+    _commit(ticket, yours)
+
+
+def check_resolution(root_cause: str, resolution_type: str, summary: str, hours: int | None) -> tuple[str, str]:
+    """The rules of the resolution fields (「解決にする」 and 「送信して解決にする」); returns the stripped cause and summary."""
     root_cause, summary = (root_cause or "").strip(), (summary or "").strip()
     if not root_cause or not summary:
-        raise DomainError("原因と解決内容を入力してください。")
+        raise DomainError("解決にするには、原因と解決内容を入力してください。")
     if resolution_type not in RESOLUTION_TYPES:
         raise DomainError("解決方法の種類を選んでください。")
     if hours is not None and hours < 0:
         raise DomainError("年間削減時間は0以上の整数で入力してください。")
+    return root_cause, summary
+
+
+def write_resolution(ticket: Ticket, root_cause: str, resolution_type: str, summary: str, hours: int | None,
+                     actor: User) -> None:
+    """Set 原因・解決方法の種類・解決内容・年間削減時間 (already checked) with their audit event, without committing."""
     fields = ("root_cause", "resolution_type", "resolution_summary", "hours_saved_per_year")
     before = _snap(ticket, fields)
     ticket.root_cause, ticket.resolution_type = root_cause, resolution_type
     ticket.resolution_summary, ticket.hours_saved_per_year = summary, hours
-    after = _snap(ticket, fields)
-    record("ticket.resolution_recorded", "ticket", ticket.id, actor=actor, before=before, after=after)
-    _set_status(ticket, "resolved", actor)
-    _commit(ticket, yours)
+    record("ticket.resolution_recorded", "ticket", ticket.id, actor=actor, before=before, after=_snap(ticket, fields))
 
 
 @_one_flush
@@ -257,19 +248,7 @@ def add_note(ticket: Ticket, body: str, internal: bool, actor: User) -> Comment:
         raise NotAllowed("DX推進担当職員だけが書き込めます。")
     if not internal and ticket.status in FROZEN:
         raise DomainError(f"「{ticket.status_label}」の相談には返信できません。")
-    comment = Comment(ticket=ticket, author=actor, body=body, internal=internal)
-    db.session.add(comment)
-    db.session.flush()
-    if internal:
-        record("ticket.note_added", "ticket", ticket.id, actor=actor, after={"comment_id": comment.id, "internal": True})
-        inbox.add_mentions(ticket, comment)
-    else:
-        now = utcnow()
-        if ticket.first_response_at is None:
-            ticket.first_response_at = now
-        ticket.updated_at = now
-        record("ticket.replied", "ticket", ticket.id, actor=actor, after={"comment_id": comment.id, "internal": False})
-        notify.queue_public_reply(ticket, comment)
+    comment = transitions.add_message(ticket, body, actor, internal=internal)
     _commit(ticket)
     return comment
 

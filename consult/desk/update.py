@@ -2,10 +2,11 @@
 from dataclasses import dataclass
 
 from consult.errors import DomainError
+from consult.tickets import transitions
 from consult.tickets.workflow import REQUIRES_RESOLUTION, can_transition
 from models import PRIORITY_LABELS, STATUS_LABELS, Category, Ticket, User, db
 
-from .service import _commit, _editable, _one_flush, _set_status, _staff, check_version, write_assignment, write_triage
+from .service import _commit, _editable, _one_flush, _staff, check_version, write_assignment, write_triage
 
 
 @dataclass
@@ -67,7 +68,7 @@ def update_ticket(ticket: Ticket, changes: Changes, version: int | None, actor: 
     if write_triage(ticket, category, changes.priority, actor):
         changed.append("分類・優先度")
     if changes.status != ticket.status:
-        _set_status(ticket, changes.status, actor)
+        transitions.apply(ticket, changes.status, actor)
         changed.append("状態")
     if main is not None and write_assignment(ticket, main, backup, actor):
         changed.append("担当者")

@@ -8,27 +8,12 @@ from consult import audit, notify, transactions
 from consult.errors import ConflictError, DomainError, NotAllowed
 from models import STATUS_LABELS, Attachment, Comment, Ticket, db, utcnow
 
+from . import transitions
 from .attachments import Upload
 from .service import add_attachments
 from .store import get_store
-from .workflow import CONFLICT_MESSAGE, can_transition
-
-CLOSED_FOR_REPLY = ("closed", "withdrawn")
-
-
-def actor_roles(ticket: Ticket, user) -> set[str]:
-    """Workflow roles of `user` on `ticket`: dx_staff for staff, requester for members of its department."""
-    roles = set()
-    if user.is_staff:
-        roles.add("dx_staff")
-    if user.department_id is not None and user.department_id == ticket.department_id:
-        roles.add("requester")
-    return roles
-
-
-def may_transition(ticket: Ticket, target: str, user) -> bool:
-    """Whether `user` may move `ticket` to `target` according to the workflow table."""
-    return any(can_transition(ticket.status, target, role) for role in actor_roles(ticket, user))
+from .transitions import CLOSED_FOR_REPLY, allowed, roles_of
+from .workflow import CONFLICT_MESSAGE
 
 
 def reopen_deadline(ticket: Ticket):
@@ -44,9 +29,9 @@ def available_actions(ticket: Ticket, user) -> dict[str, bool]:
     deadline = reopen_deadline(ticket)
     return {
         "reply": ticket.status not in CLOSED_FOR_REPLY,
-        "withdraw": may_transition(ticket, "withdrawn", user),
-        "close": ticket.status == "resolved" and "requester" in actor_roles(ticket, user) and may_transition(ticket, "closed", user),
-        "reopen": may_transition(ticket, "in_progress", user) and ticket.status == "resolved"
+        "withdraw": allowed(ticket, "withdrawn", user),
+        "close": ticket.status == "resolved" and "requester" in roles_of(ticket, user) and allowed(ticket, "closed", user),
+        "reopen": allowed(ticket, "in_progress", user) and ticket.status == "resolved"
         and deadline is not None and utcnow() <= deadline,
     }  # fmt: skip
 
@@ -74,27 +59,6 @@ def _transaction(written: list[str]):
         raise
 
 
-def _set_status(ticket: Ticket, target: str, actor, now) -> str:
-    """Change the status in the session and write the ticket.status_changed audit event; returns the old status."""
-    from consult.desk.sla import on_status_change  # the SLA pause rules live with the desk's SLA
-
-    old = ticket.status
-    ticket.status = target
-    ticket.updated_at = now
-    on_status_change(ticket, old, target, actor, now)
-    audit.record("ticket.status_changed", "ticket", ticket.id, actor, before={"status": old}, after={"status": target})
-    return old
-
-
-def _add_comment(ticket: Ticket, body: str, actor, now) -> Comment:
-    """Add a public comment and its audit event to the session."""
-    comment = Comment(ticket_id=ticket.id, author_id=actor.id, body=body, internal=False, created_at=now)
-    db.session.add(comment)
-    db.session.flush()
-    audit.record("comment.added", "comment", comment.id, actor, after={"ticket": ticket.number, "internal": False, "body": body})
-    return comment
-
-
 def reply(ticket: Ticket, body: str, uploads: list[Upload], actor) -> Comment:
     """Add a public reply (with attachments); a requester's reply on 回答待ち resumes the work (対応中)."""
     if ticket.status in CLOSED_FOR_REPLY:
@@ -102,41 +66,23 @@ def reply(ticket: Ticket, body: str, uploads: list[Upload], actor) -> Comment:
     body = (body or "").strip()
     if not body:
         raise DomainError("返信の内容を入力してください。")
-    now = utcnow()
     written: list[str] = []
     with _transaction(written):
-        comment = _add_comment(ticket, body, actor, now)
+        comment = transitions.add_message(ticket, body, actor)
         written.extend(add_attachments(ticket, uploads, actor, comment=comment))
-        ticket.updated_at = now
-        by_requester = not actor.is_staff
-        if by_requester and ticket.status == "waiting" and can_transition("waiting", "in_progress", "requester"):
-            _set_status(ticket, "in_progress", actor, now)
-        if actor.is_staff and ticket.first_response_at is None:
-            ticket.first_response_at = now
-        if by_requester:
-            notify.queue_requester_reply(ticket, comment)
-        else:
-            notify.queue_public_reply(ticket, comment)
     notify.send_pending()
     return comment
 
 
-def _status_action(ticket: Ticket, target: str, actor, expected_version, reason: str, refuse: str, **changes) -> Ticket:
+def _status_action(ticket: Ticket, target: str, actor, expected_version, reason: str, refuse: str) -> Ticket:
     """Shared body of withdraw/reopen/close: check, change, comment, audit, notify, commit."""
     _check_version(ticket, expected_version)
-    if not may_transition(ticket, target, actor):
-        if "requester" not in actor_roles(ticket, actor) and not actor.is_staff:
+    if not allowed(ticket, target, actor):
+        if "requester" not in roles_of(ticket, actor) and not actor.is_staff:
             raise NotAllowed("この操作をする権限がありません。")
         raise DomainError(refuse.format(status=STATUS_LABELS.get(ticket.status, ticket.status)))
-    now = utcnow()
     with _transaction([]):
-        old = _set_status(ticket, target, actor, now)
-        for name, value in changes.items():
-            setattr(ticket, name, now if value == "now" else value)
-        reason = (reason or "").strip()
-        if reason:
-            _add_comment(ticket, reason, actor, now)
-        notify.queue_status_changed(ticket, old, actor=actor)
+        transitions.apply(ticket, target, actor, reason=(reason or "").strip())
     notify.send_pending()
     return ticket
 
@@ -145,7 +91,7 @@ def withdraw(ticket: Ticket, actor, expected_version=None, reason: str = "") -> 
     """取下げ: the requester's department withdraws an open ticket."""
     return _status_action(
         ticket, "withdrawn", actor, expected_version, f"取下げの理由：{reason.strip()}" if (reason or "").strip() else "",
-        "この相談は「{status}」のため取り下げできません。", withdrawn_at="now",
+        "この相談は「{status}」のため取り下げできません。",
     )  # fmt: skip
 
 
@@ -157,16 +103,16 @@ def reopen(ticket: Ticket, actor, expected_version=None, reason: str = "") -> Ti
         raise DomainError(f"解決から{days}日を過ぎているため再開できません。お手数ですが新しく相談してください。")
     return _status_action(
         ticket, "in_progress", actor, expected_version, f"再開の理由：{reason.strip()}" if (reason or "").strip() else "",
-        "この相談は「{status}」のため再開できません。", resolved_at=None,
+        "この相談は「{status}」のため再開できません。",
     )  # fmt: skip
 
 
 def confirm_close(ticket: Ticket, actor, expected_version=None, reason: str = "") -> Ticket:
     """完了: the requester confirms the resolution and the ticket is closed."""
-    if "requester" not in actor_roles(ticket, actor) and not actor.is_staff:
+    if "requester" not in roles_of(ticket, actor) and not actor.is_staff:
         raise NotAllowed("この操作をする権限がありません。")
     return _status_action(
-        ticket, "closed", actor, expected_version, reason, "この相談は「{status}」のため完了にできません。", closed_at="now"
+        ticket, "closed", actor, expected_version, reason, "この相談は「{status}」のため完了にできません。"
     )
 
 

@@ -6,7 +6,7 @@ from consult import audit
 from consult.errors import DomainError, NotAllowed
 from models import SATISFACTION_LABELS, TicketSatisfaction, db, utcnow
 
-from .lifecycle import actor_roles
+from .transitions import roles_of as actor_roles
 
 MAX_COMMENT = 2000
 

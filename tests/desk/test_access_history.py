@@ -81,7 +81,7 @@ def test_notifications_are_queued(app, dx, users, ticket, monkeypatch):
     """Assignment, status change and public reply call the notify hooks; internal notes do not."""
     calls = []
     monkeypatch.setattr(notify, "queue_assigned", lambda t, handlers: calls.append(("assigned", [u.login for u in handlers])))
-    monkeypatch.setattr(notify, "queue_status_changed", lambda t, old: calls.append(("status", old)))
+    monkeypatch.setattr(notify, "queue_status_changed", lambda t, old, actor=None: calls.append(("status", old)))
     monkeypatch.setattr(notify, "queue_public_reply", lambda t, c: calls.append(("reply", c.internal)))
     monkeypatch.setattr(notify, "send_pending", lambda limit=50: calls.append(("send",)) or 0)
     dx.post(f"/desk/tickets/{ticket.number}/self-assign", data={"self_assign-version": ticket.version})
@@ -105,4 +105,4 @@ def test_ticket_page_includes_the_panel_and_history_shows_requester_events(app, 
     r = req.post(f"/tickets/{ticket.number}/reply", data={"body": "補足です", "version": ticket.version})
     assert r.status_code == 302, r.get_data(as_text=True)[:500]
     history = dx.get(f"/desk/tickets/{ticket.number}/history").get_data(as_text=True)
-    assert "返信・メモの追加" in history and "山田 花子" in history
+    assert "相談者からの返信" in history and "山田 花子" in history

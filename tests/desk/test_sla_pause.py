@@ -16,7 +16,7 @@ class Clock:
 
     def __init__(self, monkeypatch):
         self.now = datetime(2026, 1, 1)
-        for module in ("consult.desk.service", "consult.desk.sla", "consult.tickets.lifecycle"):
+        for module in ("consult.desk.service", "consult.desk.sla", "consult.tickets.lifecycle", "consult.tickets.transitions"):
             monkeypatch.setattr(f"{module}.utcnow", lambda: self.now)
 
     def set(self, *args):

@@ -28,7 +28,7 @@ def test_requester_reply_on_waiting_resumes_work(client, auth, users):
     assert _reload(ticket).status == "in_progress"
     assert _status_events(ticket) == [({"status": "waiting"}, {"status": "in_progress"})]
     assert db.session.scalar(select(Comment).where(Comment.ticket_id == ticket.id)).internal is False
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "comment.added")) is not None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "ticket.requester_replied")) is not None
     html = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "回答します。様式は2種類です。" in html and "回答待ち → <strong>対応中</strong>" in html
 
