@@ -1,6 +1,5 @@
 """Template helpers of the knowledge base (registered app-wide so other areas can include the partials)."""
 from flask import current_app, request
-from flask_login import current_user
 
 from consult.core.templating import url_with_query
 
@@ -24,14 +23,20 @@ def facet_url(param: str, value: str | None = None) -> str:
     return url_with_query("cases.index", {k: v for k, v in args.items() if v})
 
 
-def case_for_ticket(ticket):
-    """The case drafted from this ticket, if any (for the desk's ticket page)."""
-    return service.case_for_ticket(ticket)
+def ticket_sections(ticket, user) -> dict:
+    """What the staff ticket page shows of the knowledge base: the case drafted from the ticket (or whether one may be
+    drafted now) and the published cases close to its text."""
+    existing = service.case_for_ticket(ticket)
+    return {
+        "case_existing": existing,
+        "case_allowed": existing is None and can_make_case(ticket, user),
+        "case_hits": suggestions_for_ticket(ticket),
+    }
 
 
-def can_make_case(ticket) -> bool:
-    """Whether the current user may draft a case from this ticket now."""
-    return (current_user.is_authenticated and current_user.is_staff and ticket.status in CASEABLE_STATUSES
+def can_make_case(ticket, user) -> bool:
+    """Whether `user` may draft a case from this ticket now."""
+    return (user.is_authenticated and user.is_staff and ticket.status in CASEABLE_STATUSES
             and ticket.resolution_type != service.NOT_CASEABLE)
 
 
@@ -55,7 +60,4 @@ def suggestions_for_ticket(ticket, limit: int = 5) -> list:
 
 def init_app(state) -> None:
     """Register the helpers as Jinja globals when the blueprint is registered."""
-    state.app.jinja_env.globals.update(
-        cases_facet_url=facet_url, case_for_ticket=case_for_ticket, can_make_case=can_make_case,
-        case_suggestions_for_ticket=suggestions_for_ticket,
-    )
+    state.app.jinja_env.globals.update(cases_facet_url=facet_url)

@@ -9,7 +9,8 @@ from models import STATUS_LABELS
 
 from . import bp, service
 from .history import action_label, ticket_events
-from .panel import make_form, panel_context
+from .page import staff_sections
+from .panel import make_form
 from .queries import get_ticket
 from .update import Changes, update_ticket
 
@@ -30,7 +31,7 @@ def _render_action(ticket, name: str, form, status: int, message: str | None = N
     recent = ticket_events(ticket)[-5:] if conflict is not None else []
     return render_template(
         "desk/action.html", ticket=ticket, failed=name, message=message, conflict=conflict,
-        recent=recent, action_label=action_label, desk_panel=panel_context(ticket, {name: form}),
+        recent=recent, action_label=action_label, **staff_sections(ticket, {name: form}),
         title=f"{ticket.number} の操作",
     ), status
 

@@ -3,6 +3,7 @@ from flask import Response, render_template, request, session, stream_with_conte
 from flask_login import current_user
 
 from consult.auth.guards import staff_required
+from consult.tickets.satisfaction import summary as satisfaction_summary
 from models import utcnow
 
 from . import bp, exports, service
@@ -28,6 +29,7 @@ def dashboard():
     form.start.data, form.end.data = period.start.isoformat(), period.end.isoformat()
     form.shown_start.data, form.shown_end.data = form.start.data, form.end.data
     return render_template("reports/dashboard.html", title="実績", form=form, data=data, switched=switched,
+                           satisfaction=satisfaction_summary(period),
                            export_form=ExportOptionsForm(formdata=None), period_args=_period_args(form))
 
 

@@ -61,3 +61,9 @@ def summary(period) -> dict:
     count = sum(per.values())
     average = sum(r * n for r, n in per.items()) / count if count else None
     return {"count": count, "average": average, "per_level": per, "labels": SATISFACTION_LABELS}
+
+
+def page_state(ticket, user) -> dict:
+    """What the ticket page shows of 満足度: whether `user` may rate now, the rating given, the level labels."""
+    rating = rating_of(ticket) if ticket.status == "closed" else None
+    return {"can_rate": rating is None and can_rate(ticket, user), "rating": rating, "labels": SATISFACTION_LABELS}

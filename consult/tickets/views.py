@@ -9,7 +9,7 @@ from consult.cases.usage import issue_intake_token
 from consult.errors import ConflictError, DomainError, NotFound
 from consult.paging import page_number
 
-from . import bp, lifecycle, queries, service
+from . import bp, lifecycle, queries, satisfaction, service
 from .access import get_visible_ticket, visible_comments
 from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes
 from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
@@ -133,6 +133,20 @@ def mine():
     return render_template("tickets/mine.html", form=form, page=page, filtered=bool(status or q or scope == "mine"))
 
 
+def page_sections(ticket, user) -> dict:
+    """What the ticket page shows beyond the ticket and its conversation, built here so that templates load no
+    data: 満足度 and 関連する相談 for everyone; for DX staff the side panel, reply-then buttons and 定型文 (desk) and the
+    case drafted from the ticket with the similar published cases (knowledge base)."""
+    from consult.cases.helpers import ticket_sections
+    from consult.desk.page import related_tickets, staff_sections
+
+    sections = {"satisfaction": satisfaction.page_state(ticket, user), "related": related_tickets(ticket, user)}
+    if user.is_staff:
+        sections.update(staff_sections(ticket))
+        sections.update(ticket_sections(ticket, user))
+    return sections
+
+
 def _render_show(ticket, status=200, reply_form=None, error=None, reselect=None):
     """Render the ticket page (used after failed actions too, keeping what was typed)."""
     comments = visible_comments(ticket, current_user)
@@ -142,7 +156,7 @@ def _render_show(ticket, status=200, reply_form=None, error=None, reselect=None)
         by_comment[attachment.comment_id].append(attachment)
     template = "desk/ticket.html" if current_user.is_staff else "tickets/show.html"
     return render_template(
-        template, ticket=ticket, comments=comments, files=by_comment, history=queries.status_history(ticket),
+        template, **page_sections(ticket, current_user), ticket=ticket, comments=comments, files=by_comment, history=queries.status_history(ticket),
         actions=lifecycle.available_actions(ticket, current_user), reopen_deadline=lifecycle.reopen_deadline(ticket),
         reply_form=reply_form or ReplyForm(formdata=None), action_form=StatusActionForm(formdata=None, version=ticket.version),
         error=error, reselect=reselect or [], allowed_label=ALLOWED_LABEL, accept=",".join("." + e for e in ALLOWED),

@@ -133,12 +133,15 @@ def test_ticket_partials_render(app, users, imported):
     from flask import render_template_string
     from flask_login import login_user
 
+    from consult.cases.helpers import ticket_sections
+
     ticket = factories.make_ticket(requester=users["requester"], status="resolved", title="旅費の精算の計算",
                                    problem="出張旅費の精算の計算に時間がかかる", resolution_type="ツール導入")
     with app.test_request_context("/"):
         login_user(users["dx_staff"])
         html = render_template_string('{% include "cases/_suggestions_for_ticket.html" %}'
-                                      '{% include "cases/_from_ticket_button.html" %}', ticket=ticket)
+                                      '{% include "cases/_from_ticket_button.html" %}', ticket=ticket,
+                                      **ticket_sections(ticket, users["dx_staff"]))
     assert "TC-001" in html and "この相談を事例にする" in html
 
 

@@ -4,6 +4,7 @@ from flask import render_template
 from flask_login import login_user
 
 from consult import notify
+from consult.desk.page import staff_sections
 from tests import factories
 from tests.desk.conftest import login
 
@@ -64,7 +65,7 @@ def test_panel_renders_for_staff_only(app, users, ticket):
     db.session.commit()
     with app.test_request_context(f"/tickets/{ticket.number}"):
         login_user(users["dx_staff"])
-        html = render_template("desk/_ticket_panel.html", ticket=ticket)
+        html = render_template("desk/_ticket_panel.html", ticket=ticket, **staff_sections(ticket))
         for action in ("update", "self-assign"):
             assert f"/desk/tickets/{ticket.number}/{action}" in html
         assert f'name="update-version" type="hidden" value="{ticket.version}"' in html
@@ -74,7 +75,7 @@ def test_panel_renders_for_staff_only(app, users, ticket):
         assert "/resolve" not in html  # a new ticket cannot be resolved yet
     with app.test_request_context(f"/tickets/{ticket.number}"):
         login_user(users["requester"])
-        assert "desk-panel" not in render_template("desk/_ticket_panel.html", ticket=ticket)
+        assert "desk-panel" not in render_template("desk/_ticket_panel.html", ticket=ticket, **staff_sections(ticket))
 
 
 def test_notifications_are_queued(app, dx, users, ticket, monkeypatch):
