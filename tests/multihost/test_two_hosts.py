@@ -98,9 +98,9 @@ def _version(html) -> str:
     return re.search(r'name="version"[^>]*value="(\d+)"', html).group(1)
 
 
-@pytest.mark.xfail(strict=False, reason="flaky under CI load: host B sometimes still lists the archived case after "
-                                         "2 s (seen once in the final CI run of round 2); open in issue 16")
 def test_publish_edit_archive_on_a_visible_on_b_within_2_s(cluster, users):
+    """What a user of B sees: B's search page lists the publish, the edit and no longer the archived case within
+    2 s of A's answer (B's follower, woken by NOTIFY, writes B's index; B's workers read it on the next search)."""
     a = cluster["a"].browser(*users["staff"])
     b = cluster["b"].browser(*users["staff"])
     status, headers, _ = a.post("/cases/new", _case_fields(a.csrf("/cases/new"), "鳥獣被害の報告を集計"))
@@ -110,31 +110,21 @@ def test_publish_edit_archive_on_a_visible_on_b_within_2_s(cluster, users):
     token, version = a.csrf(f"/cases/{ref}/edit"), _version(html)
     assert a.post(f"/cases/{ref}/publish", {"csrf_token": token, "version": version})[0] == 302
     assert ref in found_refs(a, "鳥獣被害")  # the request's own host: at once
-    _, waited = wait_for(lambda: ref in cluster["b"].index_refs(), FOLLOW_LIMIT)
-    assert ref in found_refs(b, "鳥獣被害")
+    _, waited = wait_for(lambda: ref in found_refs(b, "鳥獣被害"), FOLLOW_LIMIT)
     print(f"publish A→B {waited:.2f} s")
 
     _, _, html = a.get(f"/cases/{ref}/edit")
     fields = _case_fields(a.csrf(f"/cases/{ref}/edit"), "文化財点検の記録を集計", _version(html))
     assert a.post(f"/cases/{ref}/edit", fields)[0] == 302
-    _, waited = wait_for(lambda: ref in _titled(cluster["b"], "文化財点検の記録を集計"), FOLLOW_LIMIT)
-    assert ref in found_refs(b, "文化財") and ref not in found_refs(b, "鳥獣被害")
+    _, waited = wait_for(lambda: ref in found_refs(b, "文化財") and ref not in found_refs(b, "鳥獣被害"), FOLLOW_LIMIT)
     print(f"edit A→B {waited:.2f} s")
 
     _, _, html = a.get(f"/cases/{ref}")
     token = a.csrf(f"/cases/{ref}")
     assert a.post(f"/cases/{ref}/archive", {"csrf_token": token, "version": _version(html)})[0] == 302
-    _, waited = wait_for(lambda: ref not in cluster["b"].index_refs(), FOLLOW_LIMIT)
-    assert ref not in found_refs(b, "文化財")
+    _, waited = wait_for(lambda: ref not in found_refs(b, "文化財"), FOLLOW_LIMIT)
+    assert ref not in cluster["b"].index_refs()
     print(f"archive A→B {waited:.2f} s")
-
-
-def _titled(host, title) -> set[str]:
-    from consult.search import index
-
-    ix = index.open_index(str(host.index), create=False)
-    with ix.reader() as reader:
-        return {f["ref"] for f in reader.all_stored_fields() if f.get("title") == title}
 
 
 PUBLISHER = textwrap.dedent(
