@@ -101,8 +101,11 @@ def _version(html) -> str:
 def test_publish_edit_archive_on_a_visible_on_b_within_2_s(cluster, users):
     """What a user of B sees: B's search page lists the publish, the edit and no longer the archived case within
     2 s of A's answer (B's follower, woken by NOTIFY, writes B's index; B's workers read it on the next search)."""
-    a = cluster["a"].browser(*users["staff"])
-    b = cluster["b"].browser(*users["staff"])
+    publish_edit_archive(cluster, cluster["a"].browser(*users["staff"]), cluster["b"].browser(*users["staff"]))
+
+
+def publish_edit_archive(cluster, a, b) -> None:
+    """Publish, edit and archive a case through A's pages; each shows on B's search page within 2 s."""
     status, headers, _ = a.post("/cases/new", _case_fields(a.csrf("/cases/new"), "鳥獣被害の報告を集計"))
     assert status == 302, status
     ref = headers["Location"].rstrip("/").split("/")[-2]
