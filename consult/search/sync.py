@@ -543,6 +543,8 @@ def status() -> dict:
     if state is not None:
         oldest = db.session.scalar(select(func.min(IndexOutbox.created_at)).where(_pending_filter(state)))
         out["pending"] = pending_count()
+        out["gaps"] = len(state["gaps"])  # ids not visible yet; "held": kept for a transaction still open
+        out["gaps_held"] = sum(1 for g in state.get("held", {}) if g in state["gaps"])
     out["lag_seconds"] = round(max(0.0, (utcnow() - oldest).total_seconds()), 1) if oldest else 0.0
     out["db_published"] = db.session.scalar(select(func.count()).select_from(Case).where(Case.status == "published"))
     ix = index.open_index(path, create=False)  # a fresh reader: does the index open at all?
@@ -610,6 +612,7 @@ def guarded(run):
 
 FOLLOW_EVERY = 0.5           # seconds between polls of the log without LISTEN/NOTIFY (SQLite)
 LISTEN_FALLBACK = 5.0        # seconds between polls while PostgreSQL notifications wake the follower
+NOTIFY_SETTLE = 0.05         # seconds a woken follower waits before applying (see Listener.wait)
 CHANNEL = "consult_index_log"  # NOTIFY'd by a trigger on index_outbox (migration d16c4a7e2b90)
 
 
@@ -658,8 +661,11 @@ class Listener:
         try:
             raw = self.conn.connection.driver_connection
             woken = any(True for _ in raw.notifies(timeout=seconds, stop_after=1))
-            if woken:  # several commits at once: one step applies them all
-                for _ in raw.notifies(timeout=0):
+            if woken:
+                # Let the request that committed apply it to its own host first (it holds the host lock
+                # right after its commit; racing it for the lock would make it wait for this process).
+                time.sleep(NOTIFY_SETTLE)
+                for _ in raw.notifies(timeout=0):  # several commits at once: one step applies them all
                     pass
             return woken
         except Exception as exc:

@@ -211,6 +211,7 @@ def test_gap_of_a_transaction_open_longer_than_the_timeout_is_not_skipped(app):
         sync.drain()  # id 1 is older than the timeout, but its transaction still runs
         state = sync.read_state()
         assert list(state["gaps"]) == [1] and state["held"][1] and sync.position_of(state) == 0
+        assert sync.status()["gaps_held"] == 1
         held.commit()
     finally:
         held.close()
