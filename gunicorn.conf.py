@@ -22,3 +22,14 @@ def on_starting(server):
     from consult.ops.cluster import check_rate_limit_storage
 
     check_rate_limit_storage(from_env(), workers=server.cfg.workers)
+
+
+def post_worker_init(worker):
+    """Load the search analyzer, word table and index before the worker takes requests (its first
+    search would otherwise take seconds: a new host behind the balancer, or a recycled worker)."""
+    app = worker.wsgi
+    if hasattr(app, "app_context"):
+        from consult.search import warm_up
+
+        with app.app_context():
+            warm_up()

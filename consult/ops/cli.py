@@ -1,4 +1,4 @@
-"""`flask --app app backup PATH`, `flask --app app restore PATH` and `flask --app app attachments sweep`."""
+"""`flask --app app backup PATH`, `restore PATH`, `attachments sweep` and `attachments to-database`."""
 
 import click
 from flask import Flask
@@ -64,6 +64,31 @@ def _sweep(hours, dry_run):
         return
     removed = sweeps.remove(orphans)
     click.echo(f"記録のない添付ファイルを{removed}件削除しました")
+
+
+@attachments_group.command("to-database")
+@click.option("--dry-run", is_flag=True, help="確認だけ行い、データベースには書き込まない")
+def to_database_command(dry_run):
+    """Copy attachment files of the filesystem store into the database store (idempotent, sha256-checked)."""
+    from consult.tickets import store
+
+    from . import cluster
+
+    if store.kind() != "database":
+        fail("添付ファイルの保存先がデータベースではありません。CONSULT_ATTACHMENT_STORE=database にしてから実行してください。")
+    with cluster.once("attachments-to-database") as mine:
+        if not mine:
+            fail("ほかのホストで実行中です。終わってからもう一度実行してください。")
+        report = store.migrate_files_to_database(dry_run=dry_run)
+    for att in report.missing:
+        click.echo(f"ファイルが見つかりません: 添付 {att.id}（{att.original_name}）", err=True)
+    for att in report.mismatched:
+        click.echo(f"内容が記録と一致しません（sha256）: 添付 {att.id}（{att.original_name}）", err=True)
+    verb = "移行できます" if dry_run else "移行しました"
+    click.echo(f"{verb}: {report.moved}件、移行済み: {report.already}件、ファイルなし: {len(report.missing)}件、"
+               f"内容の不一致: {len(report.mismatched)}件" + ("（確認のみ・書き込んでいません）" if dry_run else ""))
+    if not report.ok:
+        raise SystemExit(1)
 
 
 def _sweep_job():

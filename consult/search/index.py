@@ -263,7 +263,8 @@ def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = 
 
 _lock = threading.Lock()
 _searchers: dict[str, dict] = {}  # path -> {ix, searcher, facets, checked, inode}
-REFRESH_EVERY = 0.5  # seconds between freshness checks
+REFRESH_EVERY = 0.0  # seconds between freshness checks: every search (a stat and a listdir, ~0.1 ms), so a
+# change another process (the follower) applied is seen by the next search, not up to 0.5 s later
 
 
 def _inode(path: str):

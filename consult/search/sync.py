@@ -39,7 +39,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,6 +107,7 @@ def read_state(path: str | None = None) -> dict | None:
             state = json.load(fh)
         state["max_seen"] = int(state["max_seen"])
         state["gaps"] = {int(k): float(v) for k, v in (state.get("gaps") or {}).items()}
+        state["held"] = {int(k): [str(x) for x in v] for k, v in (state.get("held") or {}).items()}
         return state
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -114,8 +115,10 @@ def read_state(path: str | None = None) -> dict | None:
 
 def write_state(path: str, state: dict) -> None:
     """Write the state atomically (temp file + rename) into the index directory ``path``."""
-    data = {"max_seen": int(state["max_seen"]), "gaps": {str(k): v for k, v in sorted(state["gaps"].items())},
-            "updated_at": time.time()}
+    gaps = state["gaps"]
+    held = {str(k): v for k, v in sorted((state.get("held") or {}).items()) if k in gaps}
+    data = {"max_seen": int(state["max_seen"]), "gaps": {str(k): v for k, v in sorted(gaps.items())},
+            "held": held, "updated_at": time.time()}
     tmp = os.path.join(path, POSITION_FILE + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
@@ -349,12 +352,12 @@ def _advance(state: dict, rows) -> None:
     if top > state["max_seen"]:
         created = {r.id: r.created_at for r in rows}
         # A missing id was taken before the next visible row was written: date the gap by that row.
+        # Even an old one: a transaction may still hold it open (_expire_gaps checks that).
         next_time = None
-        limit = time.time() - _setting("CONSULT_SEARCH_GAP_TIMEOUT", GAP_TIMEOUT)
         for rid in range(top, state["max_seen"], -1):
             if rid in created:
                 next_time = _epoch(created[rid])
-            elif len(state["gaps"]) < MAX_GAPS and next_time > limit:
+            elif len(state["gaps"]) < MAX_GAPS:
                 state["gaps"][rid] = next_time
         state["max_seen"] = top
 
@@ -366,15 +369,42 @@ def _epoch(naive_utc) -> float:
 
 
 def _expire_gaps(state: dict, rows) -> bool:
-    """Drop gaps older than GAP_TIMEOUT that are still not visible (rolled back)."""
+    """Drop gaps older than GAP_TIMEOUT that are still not visible (rolled back).
+
+    On PostgreSQL a gap is dropped only once no transaction of this database that was running
+    when the gap timed out is running still: the id may belong to a transaction held open longer
+    than the timeout, whose row becomes visible when it commits."""
     if not state["gaps"]:
         return False
     visible = {r.id for r in rows}
     limit = time.time() - _setting("CONSULT_SEARCH_GAP_TIMEOUT", GAP_TIMEOUT)
     old = [g for g, t in state["gaps"].items() if t < limit and g not in visible]
+    if not old:
+        return False
+    held = state.setdefault("held", {})
+    running = running_transactions()
+    dropped = 0
     for g in old:
+        if running is not None:
+            held.setdefault(g, sorted(running))  # the transactions that may own id g
+            if running.intersection(held[g]):
+                continue
         del state["gaps"][g]
-    return bool(old)
+        held.pop(g, None)
+        dropped += 1
+    return True
+
+
+def running_transactions() -> set[str] | None:
+    """Ids of the write transactions of this database running now (PostgreSQL), else None.
+
+    Read from pg_stat_activity (backend_xid, shown for every session) and pg_prepared_xacts."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return set(db.session.scalars(text(
+        "SELECT backend_xid::text FROM pg_stat_activity"
+        " WHERE datname = current_database() AND backend_xid IS NOT NULL"
+        " UNION SELECT transaction::text FROM pg_prepared_xacts WHERE database = current_database()")))
 
 
 # --------------------------------------------------------------------------- heartbeat, pruning
@@ -472,7 +502,7 @@ def _rebuild_locked(progress=None) -> int:
             # serialised and anything committed after this read is past max_seen anyway).
             rows = session.execute(select(IndexOutbox.id, IndexOutbox.created_at).order_by(IndexOutbox.id)).all()
             floor = session.scalar(select(SearchHost.position).where(SearchHost.host_id == PRUNED)) or 0
-            state = {"max_seen": rows[-1].id if rows else floor, "gaps": {}}
+            state = {"max_seen": rows[-1].id if rows else floor, "gaps": {}, "held": {}}
             _advance_from(state, floor, rows, old)
             count = index.rebuild(path, published_cases(session), progress=progress,
                                   before_swap=lambda tmp: write_state(tmp, state),
@@ -487,18 +517,15 @@ def _rebuild_locked(progress=None) -> int:
 def _advance_from(state: dict, start: int, rows, old: dict | None) -> None:
     """Gaps of a snapshot: ids between ``start`` and max_seen not visible in it."""
     created = {r.id: r.created_at for r in rows}
-    old_gaps = (old or {}).get("gaps", {})
-    limit = time.time() - _setting("CONSULT_SEARCH_GAP_TIMEOUT", GAP_TIMEOUT)
+    old_gaps, old_held = (old or {}).get("gaps", {}), (old or {}).get("held", {})
     next_time = None
     for rid in range(state["max_seen"], start, -1):
         if rid in created:
             next_time = _epoch(created[rid])
-        else:
-            when = old_gaps.get(rid) or next_time
-            if when > limit:
-                state["gaps"][rid] = when
-            elif next_time < limit - 86400:
-                break  # everything below is older still: rolled back long ago
+        else:  # rolled back, or a transaction still open: the follower's next step tells (_expire_gaps)
+            state["gaps"][rid] = old_gaps.get(rid) or next_time
+            if rid in old_held:
+                state.setdefault("held", {})[rid] = old_held[rid]
             if len(state["gaps"]) >= MAX_GAPS:
                 break
 
@@ -516,6 +543,8 @@ def status() -> dict:
     if state is not None:
         oldest = db.session.scalar(select(func.min(IndexOutbox.created_at)).where(_pending_filter(state)))
         out["pending"] = pending_count()
+        out["gaps"] = len(state["gaps"])  # ids not visible yet; "held": kept for a transaction still open
+        out["gaps_held"] = sum(1 for g in state.get("held", {}) if g in state["gaps"])
     out["lag_seconds"] = round(max(0.0, (utcnow() - oldest).total_seconds()), 1) if oldest else 0.0
     out["db_published"] = db.session.scalar(select(func.count()).select_from(Case).where(Case.status == "published"))
     ix = index.open_index(path, create=False)  # a fresh reader: does the index open at all?
@@ -581,34 +610,112 @@ def guarded(run):
         return run(get_index())
 
 
-FOLLOW_EVERY = 0.5
+FOLLOW_EVERY = 0.5           # seconds between polls of the log without LISTEN/NOTIFY (SQLite)
+LISTEN_FALLBACK = 5.0        # seconds between polls while PostgreSQL notifications wake the follower
+NOTIFY_SETTLE = 0.05         # seconds a woken follower waits before applying (see Listener.wait)
+CHANNEL = "consult_index_log"  # NOTIFY'd by a trigger on index_outbox (migration d16c4a7e2b90)
+
+
+class Listener:
+    """LISTEN on the index log's channel (PostgreSQL): ``wait(seconds)`` returns early when a
+    transaction that wrote log rows commits.  Without PostgreSQL, or while the connection is
+    broken, it only sleeps (the follower polls) and reconnects on the next wait."""
+
+    def __init__(self):
+        self.conn = None
+        self.failed_at = None
+
+    def _connect(self) -> None:
+        if db.engine.dialect.name != "postgresql":
+            return
+        conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            conn.exec_driver_sql(f"LISTEN {CHANNEL}")
+        except Exception:
+            conn.invalidate()
+            conn.close()
+            raise
+        self.conn = conn
+
+    @property
+    def listening(self) -> bool:
+        """True while notifications arrive (else the follower polls)."""
+        return self.conn is not None
+
+    def start(self) -> bool:
+        """Start listening (before the first look at the log, so no commit is missed)."""
+        if self.conn is None:
+            try:
+                self._connect()
+            except Exception as exc:
+                if self.failed_at is None:
+                    log.warning("LISTEN %s failed (%s); polling the index log", CHANNEL, exc)
+                self.failed_at = time.monotonic()
+        return self.listening
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when woken by a notification (all pending ones consumed)."""
+        if self.conn is None:
+            time.sleep(seconds)
+            return False
+        try:
+            raw = self.conn.connection.driver_connection
+            woken = any(True for _ in raw.notifies(timeout=seconds, stop_after=1))
+            if woken:
+                # Let the request that committed apply it to its own host first (it holds the host lock
+                # right after its commit; racing it for the lock would make it wait for this process).
+                time.sleep(NOTIFY_SETTLE)
+                for _ in raw.notifies(timeout=0):  # several commits at once: one step applies them all
+                    pass
+            return woken
+        except Exception as exc:
+            log.warning("LISTEN connection lost (%s); polling the index log until it is back", exc)
+            self.close()
+            return False
+
+    def close(self) -> None:
+        """Stop listening and drop the connection."""
+        if self.conn is not None:
+            with contextlib.suppress(Exception):
+                self.conn.invalidate()
+                self.conn.close()
+        self.conn = None
 
 
 def follow_forever(stop=None, every: float | None = None) -> None:
-    """The follower of one host (`flask search follow`): apply the log every ``every`` seconds,
-    check the index against the database every VERIFY_EVERY seconds, prune the log hourly."""
+    """The follower of one host (`flask search follow`): apply the log when PostgreSQL notifies a
+    commit of log rows (else every ``every`` seconds), check the index against the database every
+    VERIFY_EVERY seconds, prune the log hourly."""
     every = every or _setting("CONSULT_SEARCH_FOLLOW_EVERY", FOLLOW_EVERY)
+    fallback = max(every, _setting("CONSULT_SEARCH_LISTEN_FALLBACK", LISTEN_FALLBACK))
     verify_every = _setting("CONSULT_SEARCH_VERIFY_EVERY", VERIFY_EVERY)
     last_verify = last_prune = 0.0
-    while stop is None or not stop.is_set():
-        try:
-            follow_once(timeout=every)
-        except index.IndexBusyError:
-            pass
-        except Exception:
-            log.exception("search follow step failed")
-            with contextlib.suppress(Exception):
-                db.session.rollback()
-        now = time.monotonic()
-        if now - last_verify >= verify_every:
-            last_verify = now
-            verify()
-        if now - last_prune >= 3600:
-            last_prune = now
+    listener = Listener()
+    try:
+        while stop is None or not stop.is_set():
+            listener.start()
             try:
-                prune_log()
+                follow_once(timeout=every)
+            except index.IndexBusyError:
+                pass
             except Exception:
-                log.exception("pruning the index log failed")
-                db.session.rollback()
-        db.session.remove()
-        time.sleep(every)
+                log.exception("search follow step failed")
+                with contextlib.suppress(Exception):
+                    db.session.rollback()
+            now = time.monotonic()
+            if now - last_verify >= verify_every:
+                last_verify = now
+                verify()
+            if now - last_prune >= 3600:
+                last_prune = now
+                try:
+                    prune_log()
+                except Exception:
+                    log.exception("pruning the index log failed")
+                    db.session.rollback()
+            db.session.remove()
+            # A late transaction's commit notifies too; gap timeouts and checks go by the fallback clock.
+            until_verify = verify_every - (time.monotonic() - last_verify)
+            listener.wait(min(fallback, max(every, until_verify)) if listener.listening else every)
+    finally:
+        listener.close()

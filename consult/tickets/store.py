@@ -146,3 +146,75 @@ def source(stored_name: str):
     if not path.is_file():
         raise FileNotFoundError(stored_name)
     return path
+
+
+class MigrationReport:
+    """What `attachments to-database` did: counts and the attachments it could not move."""
+
+    def __init__(self):
+        self.moved = self.already = 0
+        self.missing: list = []      # rows (id, original_name, …) of attachments
+        self.mismatched: list = []
+
+    @property
+    def ok(self) -> bool:
+        """True when every recorded attachment is now in the database, verified."""
+        return not self.missing and not self.mismatched
+
+
+def migrate_files_to_database(dry_run: bool = False, batch: int = 100) -> MigrationReport:
+    """Copy attachment files of the filesystem store into ``attachment_blobs`` (idempotent).
+
+    Each file is checked against the sha256 and size recorded at upload before it is written; a
+    row already in the database is checked the same way and left alone.  The files stay where
+    they are (remove them after a backup).  One audit event records the counts."""
+    import hashlib
+
+    report = MigrationReport()
+
+    def good(att: Attachment, data: bytes) -> bool:
+        return len(data) == att.size and hashlib.sha256(data).hexdigest() == att.sha256
+
+    last_id, blobs = 0, []
+    while True:
+        rows = db.session.execute(  # plain rows, not objects: nothing piles up in the session
+            select(Attachment.id, Attachment.original_name, Attachment.stored_name, Attachment.size, Attachment.sha256)
+            .where(Attachment.id > last_id).order_by(Attachment.id).limit(batch)).all()
+        if not rows:
+            break
+        last_id = rows[-1].id
+        in_db = {b.stored_name: bytes(b.data) for b in db.session.execute(
+            select(AttachmentBlob.stored_name, AttachmentBlob.data)
+            .where(AttachmentBlob.stored_name.in_([a.stored_name for a in rows])))}
+        for att in rows:
+            if att.stored_name in in_db:
+                if good(att, in_db[att.stored_name]):
+                    report.already += 1
+                else:
+                    report.mismatched.append(att)
+                continue
+            try:
+                data = files.stored_path(att.stored_name).read_bytes()
+            except (OSError, ValueError):
+                report.missing.append(att)
+                continue
+            if not good(att, data):
+                report.mismatched.append(att)
+                continue
+            if not dry_run:
+                blobs.append(AttachmentBlob(stored_name=att.stored_name, data=data))
+            report.moved += 1
+        if blobs:
+            db.session.add_all(blobs)
+            db.session.commit()  # one batch at a time: a rerun after an interruption goes on from here
+            for blob in blobs:
+                db.session.expunge(blob)
+            blobs.clear()
+    if not dry_run and (report.moved or not report.ok):
+        from consult import audit
+
+        audit.record("attachments.migrated_to_database", "attachment", None, after={
+            "moved": report.moved, "already": report.already,
+            "missing": [a.id for a in report.missing], "mismatched": [a.id for a in report.mismatched]})
+        db.session.commit()
+    return report

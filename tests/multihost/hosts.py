@@ -110,12 +110,14 @@ def found_refs(browser: Browser, word: str) -> set[str]:
 
 
 def wait_for(check, timeout: float, every: float = 0.05):
-    """Poll `check()` until truthy; returns (value, seconds waited) or raises AssertionError."""
+    """Poll `check()` until truthy; returns (value, seconds until the successful check began) or raises
+    AssertionError."""
     start = time.monotonic()
     while True:
+        began = time.monotonic() - start  # a check begun within the limit that finds it counts
         value = check()
         if value:
-            return value, time.monotonic() - start
+            return value, began
         if time.monotonic() - start > timeout:
             raise AssertionError(f"not within {timeout} s")
         time.sleep(every)

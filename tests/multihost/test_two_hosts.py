@@ -98,11 +98,14 @@ def _version(html) -> str:
     return re.search(r'name="version"[^>]*value="(\d+)"', html).group(1)
 
 
-@pytest.mark.xfail(strict=False, reason="flaky under CI load: host B sometimes still lists the archived case after "
-                                         "2 s (seen once in the final CI run of round 2); open in issue 16")
 def test_publish_edit_archive_on_a_visible_on_b_within_2_s(cluster, users):
-    a = cluster["a"].browser(*users["staff"])
-    b = cluster["b"].browser(*users["staff"])
+    """What a user of B sees: B's search page lists the publish, the edit and no longer the archived case within
+    2 s of A's answer (B's follower, woken by NOTIFY, writes B's index; B's workers read it on the next search)."""
+    publish_edit_archive(cluster, cluster["a"].browser(*users["staff"]), cluster["b"].browser(*users["staff"]))
+
+
+def publish_edit_archive(cluster, a, b) -> None:
+    """Publish, edit and archive a case through A's pages; each shows on B's search page within 2 s."""
     status, headers, _ = a.post("/cases/new", _case_fields(a.csrf("/cases/new"), "鳥獣被害の報告を集計"))
     assert status == 302, status
     ref = headers["Location"].rstrip("/").split("/")[-2]
@@ -110,31 +113,21 @@ def test_publish_edit_archive_on_a_visible_on_b_within_2_s(cluster, users):
     token, version = a.csrf(f"/cases/{ref}/edit"), _version(html)
     assert a.post(f"/cases/{ref}/publish", {"csrf_token": token, "version": version})[0] == 302
     assert ref in found_refs(a, "鳥獣被害")  # the request's own host: at once
-    _, waited = wait_for(lambda: ref in cluster["b"].index_refs(), FOLLOW_LIMIT)
-    assert ref in found_refs(b, "鳥獣被害")
+    _, waited = wait_for(lambda: ref in found_refs(b, "鳥獣被害"), FOLLOW_LIMIT)
     print(f"publish A→B {waited:.2f} s")
 
     _, _, html = a.get(f"/cases/{ref}/edit")
     fields = _case_fields(a.csrf(f"/cases/{ref}/edit"), "文化財点検の記録を集計", _version(html))
     assert a.post(f"/cases/{ref}/edit", fields)[0] == 302
-    _, waited = wait_for(lambda: ref in _titled(cluster["b"], "文化財点検の記録を集計"), FOLLOW_LIMIT)
-    assert ref in found_refs(b, "文化財") and ref not in found_refs(b, "鳥獣被害")
+    _, waited = wait_for(lambda: ref in found_refs(b, "文化財") and ref not in found_refs(b, "鳥獣被害"), FOLLOW_LIMIT)
     print(f"edit A→B {waited:.2f} s")
 
     _, _, html = a.get(f"/cases/{ref}")
     token = a.csrf(f"/cases/{ref}")
     assert a.post(f"/cases/{ref}/archive", {"csrf_token": token, "version": _version(html)})[0] == 302
-    _, waited = wait_for(lambda: ref not in cluster["b"].index_refs(), FOLLOW_LIMIT)
-    assert ref not in found_refs(b, "文化財")
+    _, waited = wait_for(lambda: ref not in found_refs(b, "文化財"), FOLLOW_LIMIT)
+    assert ref not in cluster["b"].index_refs()
     print(f"archive A→B {waited:.2f} s")
-
-
-def _titled(host, title) -> set[str]:
-    from consult.search import index
-
-    ix = index.open_index(str(host.index), create=False)
-    with ix.reader() as reader:
-        return {f["ref"] for f in reader.all_stored_fields() if f.get("title") == title}
 
 
 PUBLISHER = textwrap.dedent(
@@ -224,10 +217,11 @@ def test_host_down_for_a_while_rebuilds_itself(cluster, db):
     """B is stopped; A publishes and prunes the log (B is no longer live); B comes back and rebuilds."""
     b = cluster["b"]
     b.stop()
+    stopped = time.monotonic()
     try:
-        time.sleep(4.5)  # CONSULT_SEARCH_HOST_TTL=4: B no longer holds back pruning
         for proc in _publishers(cluster["a"], "D", 5, procs=1):
             assert _finish(proc, 300)[0] == 0
+        time.sleep(max(0.0, stopped + 4.5 - time.monotonic()))  # CONSULT_SEARCH_HOST_TTL=4: B no longer live
         result = cluster["a"].flask("search", "prune")
         assert result.returncode == 0, result.stderr
         assert int(result.stdout.split("行")[0]) > 0

@@ -182,3 +182,93 @@ def test_restored_database_older_than_position_rebuilds(app):
     sync.drain()
     assert sync.read_state()["max_seen"] == 1
     assert _refs("公用車") == ["Z-1"]
+
+
+pg_only = pytest.mark.skipif(not os.environ.get("CONSULT_TEST_DATABASE_URL"), reason="PostgreSQL only")
+
+
+@pg_only
+def test_gap_of_a_transaction_open_longer_than_the_timeout_is_not_skipped(app):
+    """A transaction that took a log id and stays open past the gap timeout: the gap is kept while it runs (other
+    rows are applied meanwhile), and its change is applied when it commits."""
+    from sqlalchemy.orm import Session
+
+    sync.get_index()
+    app.config["CONSULT_SEARCH_GAP_TIMEOUT"] = 0.01
+    make_case(ref="T-held", title="電子申請の審査を短縮", status="draft")
+    db.session.commit()
+    held = Session(db.engine)  # another request, slow to commit
+    held.get(Case, db.session.scalar(select(Case.id).where(Case.ref == "T-held"))).status = "published"
+    held.add(IndexOutbox(case_ref="T-held"))
+    held.flush()  # takes log id 1 and keeps the transaction open
+    try:
+        make_case(ref="T-next", title="電子申請の受付を自動化", status="published")
+        sync.enqueue("T-next")
+        db.session.commit()  # log id 2, visible before id 1
+        sync.drain()
+        assert _refs("電子申請") == ["T-next"]
+        time.sleep(0.05)
+        sync.drain()  # id 1 is older than the timeout, but its transaction still runs
+        state = sync.read_state()
+        assert list(state["gaps"]) == [1] and state["held"][1] and sync.position_of(state) == 0
+        assert sync.status()["gaps_held"] == 1
+        held.commit()
+    finally:
+        held.close()
+    assert sync.drain() == 1
+    assert _refs("電子申請") == ["T-held", "T-next"]
+    assert sync.position_of(sync.read_state()) == 2 and sync.read_state()["gaps"] == {}
+
+
+@pg_only
+def test_follower_is_woken_by_notify_not_by_its_poll(app):
+    """With LISTEN/NOTIFY the follower applies a commit at once, long before its next poll."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    sync.get_index()
+    app.config.update(CONSULT_SEARCH_LISTEN_FALLBACK=60, CONSULT_SEARCH_VERIFY_EVERY=60)
+    stop, ready = threading.Event(), threading.Event()
+    original = sync.Listener.start
+
+    def start(listener):
+        listening = original(listener)
+        ready.set()
+        return listening
+
+    def follower():
+        with app.app_context():
+            sync.Listener.start = start
+            try:
+                sync.follow_forever(stop=stop, every=60)  # polling alone would take a minute
+            finally:
+                sync.Listener.start = original
+                db.session.remove()
+
+    thread = threading.Thread(target=follower, daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(10)
+        time.sleep(0.3)  # the follower's first step is done; it waits for a notification
+        with Session(db.engine) as other:  # another host commits a publish
+            other.add(Case(ref="N-1", title="通知で起きる追従", status="published"))
+            other.add(IndexOutbox(case_ref="N-1"))
+            other.commit()
+        start_wait = time.monotonic()
+        while _index_refs() != {"N-1"}:
+            assert time.monotonic() - start_wait < 3, "the follower was not woken by NOTIFY"
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        with Session(db.engine) as other:  # wake it so that it sees the stop
+            other.add(IndexOutbox(case_ref="N-1"))
+            other.commit()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def _index_refs() -> set[str]:
+    ix = index.open_index(sync.index_path(), create=False)
+    with ix.reader() as reader:
+        return {f["ref"] for f in reader.all_stored_fields()}

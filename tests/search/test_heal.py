@@ -141,3 +141,17 @@ def test_index_on_network_file_system_is_refused(tmp_path):
         location.check(config, str(mounts))
     location.check({**config, "CONSULT_SEARCH_INDEX_ALLOW_NETWORK_FS": True}, str(mounts))
     location.check({"CONSULT_SEARCH_INDEX": "/var/lib/consult/search_index"}, str(mounts))
+
+
+def test_gunicorn_worker_loads_the_search_before_its_first_request(app):
+    """post_worker_init (gunicorn.conf.py) opens the index and loads Sudachi and the related-word table."""
+    import runpy
+    import types
+
+    from consult.search import vectors
+
+    vectors._data.clear()
+    conf = runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "..", "gunicorn.conf.py"))
+    conf["post_worker_init"](types.SimpleNamespace(wsgi=app))
+    assert vectors._data["words"]
+    assert os.path.abspath(app.config["CONSULT_SEARCH_INDEX"]) in index._searchers
