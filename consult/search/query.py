@@ -15,9 +15,10 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 
+import numpy as np
 from whoosh import query as wq
 
-from . import readings, vectors
+from . import readings, semantic, vectors
 from .docsets import bits_to_ids, docsets
 from .index import FACET_FIELDS, get_searcher
 
@@ -138,6 +139,7 @@ class _Plan:
     total: float
     weak: frozenset = frozenset()  # related words (vectors): they add to coverage, but a
                                     # word found only through them does not count as matched
+    soft: tuple = ()  # (term, document frequency) of the text's own words, for soft matching
 
 
 def _query_units(analyzer, text: str):
@@ -230,7 +232,8 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
     words, total = _words(groups, df, idf, near, near_factor)
     strong = {alt for (t, alt) in near_factor if near_factor[(t, alt)] in (FUZZY_FACTOR, READING_FACTOR, SYNONYM_FACTOR)}
     weak = frozenset(vector_alts - strong - set(counts))
-    return _Plan(out, words, total, weak)
+    soft = tuple((t, df.get(t, 0)) for t in counts if not t.startswith(("\x00", "\x01")))
+    return _Plan(out, words, total, weak, soft)
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -611,10 +614,10 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
                 for d, key in rows]
         total = matched.bit_count()
     else:
-        hits, searched, estimate = _relevance(searcher, sets, terms, plan, weights, allowed,
-                                              limit, page)
+        hits, searched, estimate, only_soft = _relevance(searcher, sets, terms, plan, weights,
+                                                         allowed, limit, page)
         if names or estimate is None:
-            matched = _matching(sets, searched)
+            matched = _matching(sets, searched) | only_soft
             if allowed is not None:
                 matched &= allowed
             total = matched.bit_count()
@@ -625,12 +628,15 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
 
 
 def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
-    """(hits of the page, searched terms, estimated total) of a Whoosh relevance search."""
+    """(hits of the page, searched terms, estimated total, documents found only by soft
+    matching) of a Whoosh relevance search, fused with the soft score (``_soft``)."""
     searched = [t for t, _, _ in terms]
     if allowed == 0:  # Whoosh takes an empty filter set for "no filter"
-        return [], searched, None
+        return [], searched, None, 0
+    soft = _soft(searcher, sets, plan, allowed)
+    depth = page * limit if soft is None else max(page * limit, SOFT_DEPTH)
     kwargs = {"filter": set(bits_to_ids(allowed)) if allowed is not None else None,
-              "limit": page * limit}
+              "limit": depth}
     q = _build(terms)
     results = searcher.search(q, **kwargs)
     if FEEDBACK_DOCS and FEEDBACK_WEIGHT > 0 and len(terms) <= FEEDBACK_MAX_TERMS:
@@ -641,15 +647,79 @@ def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
             q = _build(terms + extra)
             searched += [t for t, _, _ in extra]
             results = searcher.search(q, **kwargs)
-    # Not list(results): it calls len(), which counts every match (twice the work).
-    rows = [r for i, r in enumerate(results) if i >= (page - 1) * limit]
-    coverage = _lazy_coverage(sets, [r.docnum for r in rows], plan)
-    hits = [_hit(searcher, r.docnum, r.fields(), list(weights), coverage, float(r.score or 0.0))
-            for r in rows]
+    only_soft = 0
+    if soft is None:
+        # Not list(results): it calls len(), which counts every match (twice the work).
+        rows = [(r.docnum, float(r.score or 0.0)) for i, r in enumerate(results)
+                if i >= (page - 1) * limit]
+        estimate = results.estimated_length()
+    else:
+        rows, only_soft = _fuse(results, soft, len(plan.words), page, limit)
+        estimate = None
+    coverage = _lazy_coverage(sets, [d for d, _ in rows], plan)
+    hits = [_hit(searcher, d, searcher.stored_fields(d), list(weights), coverage, score)
+            for d, score in rows]
     if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
         # A case that only the feedback words found shares no word with the query.
         hits = [h for h in hits if h.matched]
-    return hits, searched, results.estimated_length()
+    return hits, searched, estimate, only_soft
+
+
+SOFT_WEIGHT = 1.0        # soft score (semantic.py), relative to BM25 divided by the best BM25
+SOFT_DEPTH = 50          # BM25 results fused with the soft score
+SOFT_MAX_WORDS = 16      # a long text: its most specific words are soft-matched
+SOFT_ONLY_WORDS = 5      # texts of this many words may list cases sharing none of them ...
+SOFT_ONLY_DOCS = 10      # ... at most this many, the best by soft score
+
+
+def _soft(searcher, sets, plan, allowed):
+    """Soft score of every docnum (numpy array) for the plan's words, or None."""
+    if not SOFT_WEIGHT or not plan.soft or not semantic.available():
+        return None
+    n = max(1, searcher.doc_count())
+    known = {}
+
+    def indexed(word):
+        if word not in known:
+            known[word] = searcher.doc_frequency(SEARCH_FIELD, word)
+        return known[word] > 0
+
+    words = []
+    for term, df in plan.soft:
+        alts = semantic.expansions(term, indexed)
+        if alts:
+            # A word no case contains weighs like the rarest word (it is the most specific).
+            words.append((semantic.idf(n, df), alts))
+    words = sorted(words, key=lambda x: -x[0])[:SOFT_MAX_WORDS]
+    score = semantic.soft_scores(words, lambda w: sets.term(SEARCH_FIELD, w), sets.size)
+    if score is None:
+        return None
+    mask = sets.live() if allowed is None else allowed & sets.live()
+    score *= semantic.bits_array(mask, sets.size)
+    return score
+
+
+def _fuse(results, soft, nwords, page, limit):
+    """([(docnum, fused score)] of the page, count of soft-only documents): BM25 divided by
+    the best BM25 plus SOFT_WEIGHT x the soft score divided by the best soft score.  A text of
+    SOFT_ONLY_WORDS words or more may also list the SOFT_ONLY_DOCS best cases by soft score
+    that share no word with it; a few keywords only re-rank what they match."""
+    bm = [(r.docnum, float(r.score or 0.0)) for r in results]
+    top_bm = max((s for _, s in bm), default=0.0) or 1.0
+    top_soft = float(soft.max()) or 1.0
+    fused = {d: s / top_bm + SOFT_WEIGHT * float(soft[d]) / top_soft for d, s in bm}
+    only = 0
+    if nwords >= SOFT_ONLY_WORDS:
+        k = min(SOFT_ONLY_DOCS + len(bm), len(soft))
+        best = np.argpartition(-soft, k - 1)[:k] if k < len(soft) else np.arange(len(soft))
+        for d in sorted(best.tolist(), key=lambda d: -soft[d]):
+            if only >= SOFT_ONLY_DOCS:
+                break
+            if d not in fused and soft[d] > 0:
+                fused[d] = SOFT_WEIGHT * float(soft[d]) / top_soft
+                only |= 1 << d
+    order = sorted(fused.items(), key=lambda x: (-x[1], x[0]))
+    return order[(page - 1) * limit:page * limit], only
 
 
 def _matching(sets, terms) -> int:
