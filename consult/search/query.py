@@ -19,7 +19,7 @@ import numpy as np
 from whoosh import query as wq
 
 from . import readings, semantic, vectors
-from .docsets import bits_to_ids, docsets
+from .docsets import bits_to_ids, docsets, ids_to_bits
 from .index import FACET_FIELDS, get_searcher
 
 __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
@@ -62,13 +62,14 @@ class Hit:
     (how many of the query's words it contains), for all hits of the page at once."""
 
     __slots__ = ("ref", "title", "department", "score", "fields", "docnum", "_snippet",
-                 "_cover")
+                 "_cover", "soft")
 
     def __init__(self, ref, title, department, snippet_html="", score=0.0, coverage=0.0,
                  fields=None, matched=0, docnum=None):
         self.ref, self.title, self.department = ref, title, department
         self.score, self.fields, self.docnum = score, fields or {}, docnum
         self._snippet = snippet_html
+        self.soft = 0.0  # soft score (semantic.py), 0 when it was not computed
         self._cover = coverage if callable(coverage) else (coverage, matched)
 
     @property
@@ -593,7 +594,8 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
     weights = {t: w for t, w, _ in terms}
     sets = docsets(searcher, cache)
     if (text or "").strip():
-        if not terms:
+        if not terms and (sort in SORTS or len(plan.words) < SOFT_ONLY_WORDS):
+            # No word of the text is in any case; a whole text may still be soft-matched.
             return SearchResult([], 0, {f: [] for f in names}, page, [])
         searched = [t for t, _, _ in terms]
     else:
@@ -614,27 +616,30 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
                 for d, key in rows]
         total = matched.bit_count()
     else:
-        hits, searched, estimate, only_soft = _relevance(searcher, sets, terms, plan, weights,
-                                                         allowed, limit, page)
+        hits, searched, estimate, only_soft, exact = _relevance(searcher, cache, sets, terms, plan,
+                                                                weights, allowed, limit, page)
         if names or estimate is None:
             matched = _matching(sets, searched) | only_soft
             if allowed is not None:
                 matched &= allowed
+            if exact is not None:  # the listed cases only
+                matched = ids_to_bits([h.docnum for h in hits], sets.size) if hits else 0
             total = matched.bit_count()
         else:
-            total = estimate
+            total = estimate if exact is None else exact
     fac = sets.count(matched, names) if names else {}
     return SearchResult(hits, total, fac, page, list(weights), len(plan.words))
 
 
-def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
+def _relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page):
     """(hits of the page, searched terms, estimated total, documents found only by soft
-    matching) of a Whoosh relevance search, fused with the soft score (``_soft``)."""
+    matching as a bitmap, the exact total when cases were dropped from the last page or
+    None) of a Whoosh relevance search, fused with the soft score (``_soft``)."""
     searched = [t for t, _, _ in terms]
     if allowed == 0:  # Whoosh takes an empty filter set for "no filter"
-        return [], searched, None, 0
-    soft = _soft(searcher, sets, plan, allowed)
-    depth = page * limit if soft is None else max(page * limit, SOFT_DEPTH)
+        return [], searched, None, 0, None
+    may_soft = bool(SOFT_WEIGHT and plan.soft and semantic.available())
+    depth = max(page * limit, SOFT_DEPTH) if may_soft else page * limit
     kwargs = {"filter": set(bits_to_ids(allowed)) if allowed is not None else None,
               "limit": depth}
     q = _build(terms)
@@ -647,49 +652,66 @@ def _relevance(searcher, sets, terms, plan, weights, allowed, limit, page):
             q = _build(terms + extra)
             searched += [t for t, _, _ in extra]
             results = searcher.search(q, **kwargs)
-    only_soft = 0
+    only_soft, exact, soft, weight = 0, None, None, 0.0
+    if may_soft:
+        # The soft score counts as much as the best BM25 case leaves of the query's words
+        # uncovered: nothing for keywords a case contains (not even computed), fully for a
+        # text in other words.
+        top = next(iter(results), None)
+        cover = _coverage(sets, [top.docnum], plan)[top.docnum][0] if top is not None else 0.0
+        weight = SOFT_WEIGHT * max(0.0, 1.0 - cover) ** SOFT_COVER_POWER
+        if weight > SOFT_MIN_WEIGHT or len(plan.words) >= SOFT_ONLY_WORDS:
+            soft = _soft(searcher, cache, sets, plan, allowed)
     if soft is None:
         # Not list(results): it calls len(), which counts every match (twice the work).
         rows = [(r.docnum, float(r.score or 0.0)) for i, r in enumerate(results)
-                if i >= (page - 1) * limit]
+                if (page - 1) * limit <= i < page * limit]
         estimate = results.estimated_length()
     else:
-        rows, only_soft = _fuse(results, soft, len(plan.words), page, limit)
+        rows, only_soft = _fuse(results, soft, weight, len(plan.words), page, limit)
         estimate = None
     coverage = _lazy_coverage(sets, [d for d, _ in rows], plan)
     hits = [_hit(searcher, d, searcher.stored_fields(d), list(weights), coverage, score)
             for d, score in rows]
+    if soft is not None:
+        for h in hits:
+            h.soft = float(soft[h.docnum])
     if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
-        # A case that only the feedback words found shares no word with the query.
-        hits = [h for h in hits if h.matched]
-    return hits, searched, estimate, only_soft
+        # A case that only the feedback words found shares no word with the query (a whole
+        # text may list such a case when it is close by soft matching).
+        whole = len(plan.words) >= SOFT_ONLY_WORDS
+        kept = [h for h in hits if h.matched or (whole and h.soft > 0)]
+        if len(kept) < len(hits) and len(rows) < limit:
+            # Every match was on this page: the total is what is listed (旅費 used to say
+            # 3 cases and list none).
+            exact = (page - 1) * limit + len(kept)
+        hits = kept
+    return hits, searched, estimate, only_soft, exact
 
 
 SOFT_WEIGHT = 1.0        # soft score (semantic.py), relative to BM25 divided by the best BM25
+SOFT_COVER_POWER = 1.0   # ... times (1 - coverage of the best BM25 case) to this power
+SOFT_MIN_WEIGHT = 0.02   # below this (keywords a case covers) no soft score is computed
 SOFT_DEPTH = 50          # BM25 results fused with the soft score
 SOFT_MAX_WORDS = 16      # a long text: its most specific words are soft-matched
 SOFT_ONLY_WORDS = 5      # texts of this many words may list cases sharing none of them ...
 SOFT_ONLY_DOCS = 10      # ... at most this many, the best by soft score
 
 
-def _soft(searcher, sets, plan, allowed):
+def _soft(searcher, cache, sets, plan, allowed):
     """Soft score of every docnum (numpy array) for the plan's words, or None."""
     if not SOFT_WEIGHT or not plan.soft or not semantic.available():
         return None
     n = max(1, searcher.doc_count())
-    known = {}
-
-    def indexed(word):
-        if word not in known:
-            known[word] = searcher.doc_frequency(SEARCH_FIELD, word)
-        return known[word] > 0
-
-    words = []
-    for term, df in plan.soft:
-        alts = semantic.expansions(term, indexed)
-        if alts:
-            # A word no case contains weighs like the rarest word (it is the most specific).
-            words.append((semantic.idf(n, df), alts))
+    memo = cache.setdefault("soft", {}) if cache is not None else {}
+    todo = [t for t, _ in plan.soft if t not in memo]
+    if todo:
+        if len(memo) > 50_000:
+            memo.clear()
+        memo.update(semantic.expansions_of(
+            todo, lambda w: searcher.doc_frequency(SEARCH_FIELD, w) > 0))
+    # A word no case contains weighs like the rarest word (it is the most specific).
+    words = [(semantic.idf(n, df), memo[t]) for t, df in plan.soft if memo[t]]
     words = sorted(words, key=lambda x: -x[0])[:SOFT_MAX_WORDS]
     score = semantic.soft_scores(words, lambda w: sets.term(SEARCH_FIELD, w), sets.size)
     if score is None:
@@ -699,7 +721,7 @@ def _soft(searcher, sets, plan, allowed):
     return score
 
 
-def _fuse(results, soft, nwords, page, limit):
+def _fuse(results, soft, weight, nwords, page, limit):
     """([(docnum, fused score)] of the page, count of soft-only documents): BM25 divided by
     the best BM25 plus SOFT_WEIGHT x the soft score divided by the best soft score.  A text of
     SOFT_ONLY_WORDS words or more may also list the SOFT_ONLY_DOCS best cases by soft score
@@ -707,7 +729,7 @@ def _fuse(results, soft, nwords, page, limit):
     bm = [(r.docnum, float(r.score or 0.0)) for r in results]
     top_bm = max((s for _, s in bm), default=0.0) or 1.0
     top_soft = float(soft.max()) or 1.0
-    fused = {d: s / top_bm + SOFT_WEIGHT * float(soft[d]) / top_soft for d, s in bm}
+    fused = {d: s / top_bm + weight * float(soft[d]) / top_soft for d, s in bm}
     only = 0
     if nwords >= SOFT_ONLY_WORDS:
         k = min(SOFT_ONLY_DOCS + len(bm), len(soft))
@@ -716,7 +738,7 @@ def _fuse(results, soft, nwords, page, limit):
             if only >= SOFT_ONLY_DOCS:
                 break
             if d not in fused and soft[d] > 0:
-                fused[d] = SOFT_WEIGHT * float(soft[d]) / top_soft
+                fused[d] = weight * float(soft[d]) / top_soft
                 only |= 1 << d
     order = sorted(fused.items(), key=lambda x: (-x[1], x[0]))
     return order[(page - 1) * limit:page * limit], only

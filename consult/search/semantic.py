@@ -27,13 +27,15 @@ import numpy as np
 
 from . import vectors
 
-__all__ = ["available", "expansions", "soft_scores", "build", "RESOURCE"]
+__all__ = ["available", "expansions", "expansions_of", "soft_scores", "build", "RESOURCE"]
 
 RESOURCE = os.path.join(os.path.dirname(__file__), "wordvec.npz")
 DIMS = 128                  # PCA dimensions kept of chiVe's 300
 SOFT_MIN_SIMILARITY = 0.4   # an indexed word nearer than this to a query word can stand for it
 SOFT_PER_WORD = 10          # ... the best this many per query word
 SOFT_ROWS = 60              # vector rows looked at per query word (several words share a row)
+SHARED_ROW = 0.7            # similarity of another word of the same row (the wheel's vectors
+                            # map rare words onto the row of a near frequent one)
 _lock = threading.Lock()
 _data: dict = {}
 
@@ -58,27 +60,35 @@ def available() -> bool:
 def expansions(term: str, indexed) -> list:
     """[(indexed word, similarity)] standing for ``term``: the word itself when ``indexed(word)``
     is true (1.0), then the nearest indexed words by vector, best SOFT_PER_WORD in all."""
+    return expansions_of([term], indexed)[term]
+
+
+def expansions_of(terms, indexed) -> dict:
+    """``expansions`` of several terms, with one matrix product for all of them."""
     m = _matrix()
     words = vectors._load()
-    out = [(term, 1.0)] if indexed(term) else []
-    row = words["words"].get(term)
-    if m is None or row is None:
+    out = {t: ([(t, 1.0)] if indexed(t) else []) for t in terms}
+    rows = {t: words["words"].get(t) for t in terms} if m is not None else {}
+    rows = {t: r for t, r in rows.items() if r is not None}
+    if not rows:
         return out
-    sims = m @ m[row]
-    k = min(SOFT_ROWS, len(sims) - 1)
-    best = np.argpartition(-sims, k)[:k]
-    best = best[np.argsort(-sims[best])]
-    seen = {term}
-    for r in best.tolist():
-        s = float(sims[r])
-        if s < SOFT_MIN_SIMILARITY or len(out) >= SOFT_PER_WORD:
-            break
-        for w in words["rows"].get(r, ()):
-            if w not in seen and indexed(w):
-                seen.add(w)
-                out.append((w, min(s, 1.0)))
-                if len(out) >= SOFT_PER_WORD:
-                    break
+    sims_all = m @ m[list(rows.values())].T
+    k = min(SOFT_ROWS, sims_all.shape[0] - 1)
+    for j, (term, row) in enumerate(rows.items()):
+        sims = sims_all[:, j]
+        best = np.argpartition(-sims, k)[:k]
+        best = best[np.argsort(-sims[best])]
+        got, seen = out[term], {term}
+        for r in best.tolist():
+            s = SHARED_ROW if r == row else float(sims[r])
+            if s < SOFT_MIN_SIMILARITY or len(got) >= SOFT_PER_WORD:
+                break
+            for w in words["rows"].get(r, ()):
+                if w not in seen and indexed(w):
+                    seen.add(w)
+                    got.append((w, min(s, 1.0)))
+                    if len(got) >= SOFT_PER_WORD:
+                        break
     return out
 
 
