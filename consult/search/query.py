@@ -585,7 +585,7 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     return replace(res, hits=list(res.hits))  # callers may reorder or cut their list, not the cached one
 
 
-def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms):
+def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms, soft=True):
     limit = max(1, min(int(limit or 10), 200))
     page = max(1, int(page or 1))
     names = _facet_names(facets)
@@ -617,7 +617,7 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
         total = matched.bit_count()
     else:
         hits, searched, estimate, only_soft, exact = _relevance(searcher, cache, sets, terms, plan,
-                                                                weights, allowed, limit, page)
+                                                                weights, allowed, limit, page, soft)
         if names or estimate is None:
             matched = _matching(sets, searched) | only_soft
             if allowed is not None:
@@ -631,14 +631,14 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
     return SearchResult(hits, total, fac, page, list(weights), len(plan.words))
 
 
-def _relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page):
+def _relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page, soft_ok=True):
     """(hits of the page, searched terms, estimated total, documents found only by soft
     matching as a bitmap, the exact total when cases were dropped from the last page or
     None) of a Whoosh relevance search, fused with the soft score (``_soft``)."""
     searched = [t for t, _, _ in terms]
     if allowed == 0:  # Whoosh takes an empty filter set for "no filter"
         return [], searched, None, 0, None
-    may_soft = bool(SOFT_WEIGHT and plan.soft and semantic.available())
+    may_soft = bool(soft_ok and SOFT_WEIGHT and plan.soft and semantic.available())
     depth = max(page * limit, SOFT_DEPTH) if may_soft else page * limit
     kwargs = {"filter": set(bits_to_ids(allowed)) if allowed is not None else None,
               "limit": depth}
@@ -772,7 +772,11 @@ def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = M
     searcher, cache = get_searcher(ix)
 
     def compute():
-        res = _search(searcher, cache, text, limit, filters, "relevance", 1, False, MAX_TERMS)
+        # Without the soft score: its fused ranking let 2 of 10 off-topic texts through at
+        # 20,000 cases (bench/search_speed.py), and it does not separate a paraphrase's case
+        # from an off-topic text's best one (consult/search/README.md, round 5).
+        res = _search(searcher, cache, text, limit, filters, "relevance", 1, False, MAX_TERMS,
+                      soft=False)
         if not res.hits:
             return ()
         top = res.hits[0].score

@@ -109,3 +109,17 @@ def test_pages_hold_limit_hits_and_do_not_repeat(tmp_path):
         pages = [refs(ix, text, limit=10, page=p) for p in (1, 2, 3)]
         assert [len(p) for p in pages] == [10, 10, 5]
         assert len(set(sum(pages, []))) == 25
+
+
+def test_suggestions_do_not_use_the_soft_score(ix, monkeypatch):
+    """suggest() keeps its thresholds on the BM25 ranking (the soft score does not separate a
+    paraphrase's case from an off-topic text's best one)."""
+    text = "会議室の予約を取るのに毎回電話でやりとりしていて、空いているかどうか分からず手間がかかる"
+
+    def boom(*args, **kwargs):
+        raise AssertionError("soft score computed for a suggestion")
+
+    monkeypatch.setattr(squery, "_soft", boom)
+    assert [h.ref for h in squery.suggest(ix, text)] == ["S-2"]
+    with pytest.raises(AssertionError):
+        squery.search(ix, text, facets=False)
