@@ -660,8 +660,10 @@ def _relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page
         top = next(iter(results), None)
         cover = _coverage(sets, [top.docnum], plan)[top.docnum][0] if top is not None else 0.0
         weight = SOFT_WEIGHT * max(0.0, 1.0 - cover) ** SOFT_COVER_POWER
-        if weight > SOFT_MIN_WEIGHT or len(plan.words) >= SOFT_ONLY_WORDS:
+        if len(plan.words) >= SOFT_ONLY_WORDS:
             soft = _soft(searcher, cache, sets, plan, allowed)
+        elif weight > SOFT_MIN_WEIGHT:  # keywords: only their BM25 cases are re-ranked
+            soft = _soft(searcher, cache, sets, plan, allowed, [r.docnum for r in results])
     if soft is None:
         # Not list(results): it calls len(), which counts every match (twice the work).
         rows = [(r.docnum, float(r.score or 0.0)) for i, r in enumerate(results)
@@ -698,8 +700,10 @@ SOFT_ONLY_WORDS = 5      # texts of this many words may list cases sharing none 
 SOFT_ONLY_DOCS = 10      # ... at most this many, the best by soft score
 
 
-def _soft(searcher, cache, sets, plan, allowed):
-    """Soft score of every docnum (numpy array) for the plan's words, or None."""
+def _soft(searcher, cache, sets, plan, allowed, docnums=None):
+    """Soft score of every docnum (numpy array) for the plan's words, or None.  With
+    ``docnums`` (the BM25 candidates of a few keywords) only those are scored: their words
+    are looked up for these documents only, not as whole posting lists."""
     if not SOFT_WEIGHT or not plan.soft or not semantic.available():
         return None
     n = max(1, searcher.doc_count())
@@ -713,7 +717,14 @@ def _soft(searcher, cache, sets, plan, allowed):
     # A word no case contains weighs like the rarest word (it is the most specific).
     words = [(semantic.idf(n, df), memo[t]) for t, df in plan.soft if memo[t]]
     words = sorted(words, key=lambda x: -x[0])[:SOFT_MAX_WORDS]
-    score = semantic.soft_scores(words, lambda w: sets.term(SEARCH_FIELD, w), sets.size)
+    if docnums is None:
+        postings = partial(sets.term, SEARCH_FIELD)
+    else:
+        order = sorted(docnums)
+
+        def postings(word):
+            return ids_to_bits(sets.which(SEARCH_FIELD, word, order), sets.size)
+    score = semantic.soft_scores(words, postings, sets.size)
     if score is None:
         return None
     mask = sets.live() if allowed is None else allowed & sets.live()
