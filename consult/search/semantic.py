@@ -32,7 +32,7 @@ __all__ = ["available", "expansions", "expansions_of", "soft_scores", "build", "
 RESOURCE = os.path.join(os.path.dirname(__file__), "wordvec.npz")
 DIMS = 128                  # PCA dimensions kept of chiVe's 300
 SOFT_MIN_SIMILARITY = 0.4   # an indexed word nearer than this to a query word can stand for it
-SOFT_PER_WORD = 10          # ... the best this many per query word
+SOFT_PER_WORD = 5           # ... the best this many per query word
 SOFT_ROWS = 60              # vector rows looked at per query word (several words share a row)
 SHARED_ROW = 0.7            # similarity of another word of the same row (the wheel's vectors
                             # map rare words onto the row of a near frequent one)
