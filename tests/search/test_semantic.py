@@ -72,10 +72,18 @@ def test_without_the_vectors_the_search_still_works(ix, monkeypatch, tmp_path):
     assert refs(ix, "会議室の予約")[:1] == ["S-2"]
 
 
-def test_keywords_do_not_list_cases_sharing_no_word(ix):
-    """A few keywords are not a description: soft matching only re-ranks what they match."""
+def test_keywords_do_not_list_cases_sharing_no_word(ix, monkeypatch):
+    """A few keywords are not a description: no soft score for them (and no cost)."""
     res = squery.search(ix, "食べ物 飲み物", facets=False)
     assert res.hits == [] and res.total == 0
+
+    def boom(*args, **kwargs):
+        raise AssertionError("soft score computed for keywords")
+
+    monkeypatch.setattr(squery, "_soft", boom)
+    assert refs(ix, "会議室 予約 紙")[:1] == ["S-2"]
+    with pytest.raises(AssertionError):
+        refs(ix, OTHER_WORDS)
 
 
 def test_typed_words_stay_ahead_of_soft_matches(ix):
