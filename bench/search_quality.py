@@ -136,6 +136,7 @@ def cli_engine(data, cases, tmpdir, direct=False):
         ix = sindex.open_index(ix_path, create=False)
         return [[h.ref for h in squery.suggest(ix, t, limit=limit)] for t in texts]
 
+    suggest.ix_path = ix_path
     return run, suggest, how
 
 
@@ -201,11 +202,36 @@ def evaluate(queries, run, suggest):
 
 
 def groups(queries):
-    """name -> indexes of the queries in that group (all, per kind, paragraphs)."""
-    out = {"all": list(range(len(queries)))}
+    """name -> indexes of the queries in that group (all, the two halves, per kind).
+
+    The halves are the queries at even and odd positions of the file: the soft-matching
+    settings (consult/search/semantic.py, query.SOFT_*) were chosen on half A only, so half B
+    shows whether they generalise."""
+    out = {"all": list(range(len(queries))),
+           "half A (tuning)": list(range(0, len(queries), 2)),
+           "half B (held out)": list(range(1, len(queries), 2))}
     for i, q in enumerate(queries):
         if q.get("kind"):
             out.setdefault(f"kind={q['kind']}", []).append(i)
+    return out
+
+
+def latency(ix_path, texts):
+    """(p50, p95) in ms of one in-process search() per text on the CLI's index, warm (the
+    searcher and the vectors loaded first), for keyword texts and paragraphs separately."""
+    ix = sindex.open_index(ix_path, create=False)
+    squery.search(ix, "Excel 集計", facets=False)
+    out = {}
+    for name, sub in (("keywords (< 30 chars)", [t for t in texts if len(t) < PARAGRAPH_CHARS]),
+                      ("paragraphs (>= 30 chars)", [t for t in texts if len(t) >= PARAGRAPH_CHARS])):
+        times = []
+        for t in sub:
+            start = time.perf_counter()
+            squery.search(ix, t, facets=False)
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        if times:
+            out[name] = (times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.95))])
     return out
 
 
@@ -279,6 +305,8 @@ def main(argv):
         print(f"data: {data} ({len(cases)} cases); consult via {how}")
         for title, queries in sets.items():
             report(title, queries, {n: evaluate(queries, r, s) for n, (r, s) in engines.items()})
+            for name, (p50, p95) in latency(sugg.ix_path, [q["text"] for q in queries]).items():
+                print(f"consult search() latency, {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     good, n_rel, bad, n_off = demo_suggestions()
     print(f"\ndemo corpus, intake texts with a relevant suggestion: {good}/{n_rel}; "
           f"off-topic texts with any suggestion: {bad}/{n_off}")
