@@ -15,6 +15,7 @@ from models import (
     Comment,
     MailOutbox,
     Notification,
+    RecordRetention,
     Ticket,
     TicketSatisfaction,
     db,
@@ -28,10 +29,11 @@ CLEARED_FIELDS = ("purpose", "current_process", "problem", "desired_state", "fre
                   "root_cause", "resolution_summary")
 # audit payload keys whose text values are codes, numbers or dates, not typed text: kept as they are
 KEPT_KEYS = frozenset({
-    "number", "ticket", "related", "merged", "status", "priority", "urgency", "channel", "resolution_type",
-    "main_handler", "backup_handler", "state", "action", "package", "content_type", "sha256",
+    "number", "ticket", "related", "merged", "merged_into", "status", "priority", "urgency", "channel",
+    "resolution_type", "category", "department", "main_handler", "backup_handler", "state", "action", "package",
+    "content_type", "sha256",
 })
-KEPT_SUFFIXES = ("_id", "_at", "_on", "_due", "_date")
+KEPT_SUFFIXES = ("_id", "_at", "_on", "_due", "_date", "_since")
 MAIL_NOT_SENT = "保存期間満了により廃棄（送信取りやめ）"
 
 
@@ -104,8 +106,11 @@ def erase(ticket: Ticket) -> tuple[list[str], dict]:
                                            .values(comment="", user_id=None)).rowcount or 0,
         "comments": len(comment_ids),
         "attachments": len(stored),
-        "fields": ["title", "requester", "filed_by", *CLEARED_FIELDS],
+        "fields": ["title", "requester", "filed_by", *CLEARED_FIELDS, "extension_reason", "hold_reason"],
     }
+    retention = db.session.get(RecordRetention, ticket.id)
+    if retention is not None:  # 延長・保留 reasons are typed text too
+        retention.extension_reason = retention.hold_reason = ""
     if stored:
         db.session.execute(delete(AttachmentBlob).where(AttachmentBlob.stored_name.in_(stored)))
     db.session.execute(delete(Attachment).where(Attachment.ticket_id == ticket.id))

@@ -35,6 +35,7 @@ PROBLEM = "発言者の聞き取りに毎回三日かかる"
 BODY = "録音データは庶務係の共有フォルダにあります"
 FILE_NAME = "発言者一覧.pdf"
 RATING_COMMENT = "とても助かりました（人事課より）"
+EXTENSION_REASON = "監査で参照予定（庶務係の依頼）"
 CLOSED = datetime(2021, 3, 31, 14, 0)
 TEXT_TABLES = ("tickets", "comments", "attachments", "mail_outbox", "notifications", "ticket_satisfaction",
                "disposal_entries", "record_retention")
@@ -110,7 +111,8 @@ def test_disposal_leaves_no_typed_text_or_requester(app, client, auth, users, ca
     ticket = _file_and_answer(client, auth, users, category)
     held = make_completed(users["requester"], CLOSED, category, title="開示請求中の相談記録")
     requester = users["requester"]
-    typed = (TITLE, PURPOSE, PROBLEM, BODY, FILE_NAME, RATING_COMMENT, requester.name, requester.email)
+    service.extend(ticket.id, 1, EXTENSION_REASON, 0, users["dx_staff"])  # typed by staff: goes too
+    typed = (TITLE, PURPOSE, PROBLEM, BODY, FILE_NAME, RATING_COMMENT, EXTENSION_REASON, requester.name, requester.email)
     comment_ids = list(db.session.scalars(select(Comment.id).where(Comment.ticket_id == ticket.id)))
     attachments = db.session.execute(select(Attachment.id, Attachment.stored_name)
                                      .where(Attachment.ticket_id == ticket.id)).all()
@@ -122,8 +124,9 @@ def test_disposal_leaves_no_typed_text_or_requester(app, client, auth, users, ca
     held_events = _related_events(held.id, [], [])
     held_payloads = [(e.before, e.after) for e in held_events]
 
-    frozen("2022-04-02")
-    service.propose({ticket.id: 0, held.id: 0}, service.schedule.today(), users["dx_staff"])
+    frozen("2023-04-03")  # 1 year + 1 year extension from FY2020
+    versions = {t.id: service.record_row(t.id).version for t in (ticket, held)}
+    service.propose(versions, service.schedule.today(), users["dx_staff"])
     for t in (ticket, held):
         service.approve(t.id, db.session.get(RecordRetention, t.id).version, users["admin"])
     service.hold(held.id, "開示請求中", db.session.get(RecordRetention, held.id).version, users["dx_staff"])
@@ -143,6 +146,7 @@ def test_disposal_leaves_no_typed_text_or_requester(app, client, auth, users, ca
     entry = db.session.scalar(select(DisposalEntry).where(DisposalEntry.ticket_id == ticket.id))
     assert entry.number == ticket.number and entry.category_name == category.name and entry.department_name
     assert entry.approved_by_name == users["admin"].name and entry.disposed_at is not None
+    assert db.session.get(RecordRetention, ticket.id).extension_years == 1
     assert db.session.scalar(select(TicketSatisfaction.rating).where(TicketSatisfaction.ticket_id == ticket.id)) == 5
     unsent = db.session.scalars(select(MailOutbox).where(MailOutbox.ticket_id == ticket.id, MailOutbox.sent_at.is_(None)))
     assert [m.attempts >= 12 for m in unsent] == [True]  # never sent later
@@ -176,7 +180,9 @@ def test_disposal_leaves_no_typed_text_or_requester(app, client, auth, users, ca
     assert queue.status_code == 200 and ticket.number in queue.get_data(as_text=True)
     assert ticket.number not in client.get("/desk/?q=議事録照合").get_data(as_text=True)
     export = client.get("/reports/export/tickets.csv?status=closed").get_data(as_text=True)
-    assert export.count(ticket.number) == 1 and TITLE not in export and requester.name not in export.split(held.number)[0]
+    rows = {line.split(",")[0].strip('"\ufeff'): line for line in export.splitlines()}
+    assert TOMBSTONE_TITLE in rows[ticket.number] and requester.name not in rows[ticket.number] and TITLE not in export
+    assert requester.name in rows[held.number]  # the held record's row still names its requester
 
 
 def test_restore_reapply_also_redacts(app, runner, users, category, tmp_path, frozen):
