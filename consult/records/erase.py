@@ -89,6 +89,27 @@ def _redact_notifications(ticket: Ticket) -> int:
     return result.rowcount or 0
 
 
+def _scrub_mentions(ticket: Ticket, title: str) -> int:
+    """Mails and お知らせ of other tickets or of none (the daily overdue digest, a merge notice) that name this
+    ticket's number keep the number but lose its typed title."""
+    if not title:
+        return 0
+    pattern = f"%{ticket.number}%"
+    changed = 0
+    for mail in db.session.scalars(select(MailOutbox).where(
+            or_(MailOutbox.ticket_id.is_(None), MailOutbox.ticket_id != ticket.id),
+            or_(MailOutbox.body.like(pattern), MailOutbox.subject.like(pattern)))):
+        if title in mail.body or title in mail.subject:
+            mail.body, mail.subject = mail.body.replace(title, TOMBSTONE_TITLE), mail.subject.replace(title, TOMBSTONE_TITLE)
+            changed += 1
+    for notice in db.session.scalars(select(Notification).where(
+            Notification.ticket_id != ticket.id, Notification.text.like(pattern))):
+        if title in notice.text:
+            notice.text = notice.text.replace(title, TOMBSTONE_TITLE)[:300]
+            changed += 1
+    return changed
+
+
 def erase(ticket: Ticket) -> tuple[list[str], dict]:
     """Remove and redact everything personal of `ticket` in the current transaction.
 
@@ -102,6 +123,7 @@ def erase(ticket: Ticket) -> tuple[list[str], dict]:
         "audit_events": _redact_audit(ticket.id, comment_ids, [a.id for a in attachments]),
         "mails": _redact_mails(ticket.id),
         "notifications": _redact_notifications(ticket),
+        "mentions_elsewhere": _scrub_mentions(ticket, ticket.title),
         "satisfaction": db.session.execute(update(TicketSatisfaction).where(TicketSatisfaction.ticket_id == ticket.id)
                                            .values(comment="", user_id=None)).rowcount or 0,
         "comments": len(comment_ids),

@@ -59,6 +59,10 @@ def _file_and_answer(client, auth, users, category):
                               body=f"{users['requester'].name} 様\n{BODY}", sent_at=CLOSED))
     db.session.add(MailOutbox(recipient=users["requester"].email, subject=f"【DX相談】{TITLE}", ticket_id=ticket.id,
                               body=f"{users['requester'].name} 様\n{PROBLEM}"))  # not sent yet
+    other = make_completed(users["colleague"], CLOSED, category, with_file=False, title="別の相談の題名")
+    digest = "\n".join(f"{t.number}　{t.title}" for t in (ticket, other))  # the daily overdue digest's lines
+    db.session.add(MailOutbox(recipient=users["dx_staff"].email, subject="【DX相談】期限を過ぎた担当の相談 2件",
+                              body=digest, ticket_id=None))
     db.session.add(TicketSatisfaction(ticket_id=ticket.id, user_id=users["requester"].id, rating=5, comment=RATING_COMMENT))
     db.session.commit()
     return ticket
@@ -151,6 +155,10 @@ def test_disposal_leaves_no_typed_text_or_requester(app, client, auth, users, ca
     unsent = db.session.scalars(select(MailOutbox).where(MailOutbox.ticket_id == ticket.id, MailOutbox.sent_at.is_(None)))
     assert [m.attempts >= 12 for m in unsent] == [True]  # never sent later
 
+    # the overdue digest (a mail of no one ticket) keeps the number, loses the title, and leaves the other ticket alone
+    digest = db.session.scalar(select(MailOutbox.body).where(MailOutbox.ticket_id.is_(None)))
+    assert ticket.number in digest and TITLE not in digest and "別の相談の題名" in digest
+
     # the audit trail: same events (plus the two of the disposal), typed values replaced, the rest kept
     assert [e.id for e in after_events][:len(events)] == [e.id for e in events]
     created = next(e for e in after_events if e.action == "ticket.created")
@@ -160,6 +168,7 @@ def test_disposal_leaves_no_typed_text_or_requester(app, client, auth, users, ca
     assert added.after["body"] == REDACTED and added.after["ticket"] == ticket.number
     redacted = next(e for e in after_events if e.action == "record.redacted")
     assert redacted.after["audit_events"] >= 3 and redacted.after["mails"] == 2 and redacted.after["notifications"] == 1
+    assert redacted.after["mentions_elsewhere"] == 1
     assert redacted.after["comments"] == 1 and redacted.after["attachments"] == 1 and "requester" in redacted.after["fields"]
     assert {"record.disposed", "retention.approved"} <= {e.action for e in after_events}
 
