@@ -60,7 +60,7 @@ class Ticket(db.Model):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
-    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # None once disposed (廃棄)
     purpose: Mapped[str] = mapped_column(Text, default="")
     current_process: Mapped[str] = mapped_column(Text, default="")
     problem: Mapped[str] = mapped_column(Text, default="")
@@ -99,7 +99,7 @@ class Ticket(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     department: Mapped[Department] = relationship(lazy="joined")
-    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id], lazy="joined")
     main_handler: Mapped[User | None] = relationship(foreign_keys=[main_handler_id], lazy="joined")
     backup_handler: Mapped[User | None] = relationship(foreign_keys=[backup_handler_id], lazy="joined")
     category: Mapped[Category | None] = relationship(lazy="joined")

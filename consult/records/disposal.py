@@ -1,7 +1,8 @@
-"""Disposal (廃棄) of a record: conversation, attachments and personal fields go; a tombstone stays.
+"""Disposal (廃棄) of a record: conversation, attachments, personal fields and typed text go; a tombstone stays.
 
 The tombstone is the ticket row itself (number, category, department, dates, status, figures used by the
-reports) plus a DisposalEntry (the 移管・廃棄簿 line). Every disposal is also appended to a ledger file outside
+reports; the title replaced, no requester) plus a DisposalEntry (the 移管・廃棄簿 line, whose 名称 is neutral).
+What is removed or redacted is in erase.py. Every disposal is also appended to a ledger file outside
 the database (CONSULT_RECORDS_DIR/disposal-ledger.jsonl), so that a restore of an older backup can re-apply it.
 """
 import json
@@ -9,20 +10,18 @@ import os
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from consult import audit
 from consult.businessdays import to_jst_date
 from consult.errors import DomainError
-from models import Attachment, Comment, DisposalEntry, RecordRetention, Ticket, User, db, utcnow
+from models import DisposalEntry, RecordRetention, Ticket, User, db, utcnow
 
 from . import rules, schedule
+from .erase import erase
 from .store import remove_attachment_files
 
 DISPOSED_LABEL = "保存期間満了により廃棄済み"
-# free-text fields that may hold personal information; emptied on disposal
-CLEARED_FIELDS = ("purpose", "current_process", "problem", "desired_state", "frequency", "desired_timing",
-                  "root_cause", "resolution_summary")
 LEDGER_FILE = "disposal-ledger.jsonl"
 
 
@@ -50,13 +49,18 @@ def _name(user_id) -> str:
     return user.name if user else ""
 
 
+def record_name(category_name: str) -> str:
+    """The 名称 of a disposed record in the 移管・廃棄簿: neutral, never the typed title."""
+    return f"業務DX相談（{category_name or '未分類'}）"
+
+
 def _entry(ticket: Ticket, ret: RecordRetention, package: tuple[str, str] | None) -> DisposalEntry:
     """The 移管・廃棄簿 line of a ticket about to be disposed."""
     years, _ = rules.rule_for(rules.rule_map(), ticket.category_id)
     completed = schedule.completed_on(ticket.status, ticket.closed_at, ticket.withdrawn_at)
+    category_name = ticket.category.name if ticket.category else "未分類"
     return DisposalEntry(
-        ticket_id=ticket.id, number=ticket.number, title=ticket.title,
-        category_name=ticket.category.name if ticket.category else "未分類",
+        ticket_id=ticket.id, number=ticket.number, title=record_name(category_name), category_name=category_name,
         department_name=ticket.department.full_name,
         created_on=to_jst_date(ticket.created_at), completed_on=completed, retention_years=years,
         expires_on=schedule.expires_on(completed, years, ret.extension_years or 0), action=ret.action or "dispose",
@@ -75,26 +79,16 @@ def dispose(ticket_id: int, package: tuple[str, str] | None = None, actor=None) 
         raise DomainError("保留中の記録は廃棄できません。")
     ticket = db.session.get(Ticket, ticket_id)
     entry = _entry(ticket, ret, package)
-    stored = _erase(ticket)
+    stored, redacted = erase(ticket)
     ret.state, ret.updated_at = "disposed", utcnow()
     db.session.add(entry)
     db.session.flush()
+    audit.record("record.redacted", "ticket", ticket.id, actor, after=redacted)
     audit.record("record.disposed", "ticket", ticket.id, actor, after=ledger_line(entry))
     db.session.commit()
     remove_attachment_files(stored)
     append_ledger(entry)
     return entry
-
-
-def _erase(ticket: Ticket) -> list[str]:
-    """Delete the conversation and attachment rows and clear the personal fields; returns the stored file names."""
-    stored = list(db.session.scalars(select(Attachment.stored_name).where(Attachment.ticket_id == ticket.id)))
-    db.session.execute(delete(Attachment).where(Attachment.ticket_id == ticket.id))
-    db.session.execute(delete(Comment).where(Comment.ticket_id == ticket.id))
-    for name in CLEARED_FIELDS:
-        setattr(ticket, name, "")
-    ticket.intake_token = None
-    return stored
 
 
 def ledger_line(entry: DisposalEntry) -> dict:

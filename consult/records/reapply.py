@@ -49,7 +49,7 @@ def reapply(path: Path | None = None) -> list[str]:
         if ticket is None or disposal.tombstone(ticket.id) is not None:
             continue
         entry = DisposalEntry(
-            ticket_id=ticket.id, number=line["number"], title=line.get("title") or ticket.title,
+            ticket_id=ticket.id, number=line["number"], title=disposal.record_name(line.get("category") or ""),
             category_name=line.get("category") or "", department_name=line.get("department") or "",
             created_on=_date(line.get("created_on")) or ticket.created_at.date(), completed_on=_date(line.get("completed_on")),
             retention_years=line.get("retention_years"), expires_on=_date(line.get("expires_on")),
@@ -58,12 +58,13 @@ def reapply(path: Path | None = None) -> list[str]:
             package_name=line.get("package_name"), package_sha256=line.get("package_sha256"),
             disposed_at=_datetime(line.get("disposed_at")) or utcnow(),
         )
-        stored = disposal._erase(ticket)
+        stored, redacted = disposal.erase(ticket)
         ret = db.session.get(RecordRetention, ticket.id) or RecordRetention(ticket_id=ticket.id, extension_years=0, held=False)
         db.session.add(ret)
         ret.state, ret.action, ret.updated_at = "disposed", entry.action, utcnow()
         db.session.add(entry)
         db.session.flush()
+        audit.record("record.redacted", "ticket", ticket.id, None, after=redacted)
         audit.record("record.disposal_reapplied", "ticket", ticket.id, None, after=disposal.ledger_line(entry))
         db.session.commit()
         disposal.remove_attachment_files(stored)

@@ -1,5 +1,9 @@
-"""The only calls from the records lifecycle into the attachment store (re-point them when the store changes)."""
+"""The only calls from the records lifecycle into the attachment store (re-point them when the store changes).
+
+Database store (the default on PostgreSQL): the blob rows are deleted in the disposal's own transaction
+(erase.py); files of either store are unlinked after the commit here."""
 from consult.tickets import attachments as attachment_store
+from consult.tickets.store import get_store
 
 
 def remove_attachment_files(stored_names) -> None:
@@ -8,10 +12,10 @@ def remove_attachment_files(stored_names) -> None:
 
 
 def read_attachment(stored_name: str) -> bytes:
-    """The content of a stored attachment (for the transfer package)."""
-    return attachment_store.stored_path(stored_name).read_bytes()
+    """The content of a stored attachment (for the transfer package), from whichever store holds it."""
+    return get_store().open(stored_name)
 
 
 def attachment_exists(stored_name: str) -> bool:
-    """Whether the store still holds the file (tests prove disposal removed it)."""
-    return attachment_store.stored_path(stored_name).is_file()
+    """Whether the store still holds the content (tests prove disposal removed it)."""
+    return get_store().exists(stored_name)

@@ -116,7 +116,7 @@ def ticket_select(args, include_internal: bool = False, period=None) -> Select:
         .select_from(Ticket)
         .join(dept, dept.id == Ticket.department_id)
         .outerjoin(parent, parent.id == dept.parent_id)
-        .join(requester, requester.id == Ticket.requester_id)
+        .outerjoin(requester, requester.id == Ticket.requester_id)  # none once the record is disposed
         .outerjoin(Category, Category.id == Ticket.category_id)
         .outerjoin(main, main.id == Ticket.main_handler_id)
         .outerjoin(backup, backup.id == Ticket.backup_handler_id)
