@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from consult.audit import record
@@ -152,28 +152,50 @@ def _stream(stmt: Select) -> Iterator:
     return db.session.execute(stmt.execution_options(yield_per=CHUNK, stream_results=True))
 
 
+def ticket_row(r) -> list:
+    """One exported ticket row from a result row (JST datetimes, Japanese labels)."""
+    row = list(r)
+    row[2] = STATUS_LABELS.get(row[2], row[2])
+    row[7] = PRIORITY_LABELS.get(row[7], row[7])
+    row[8] = URGENCY_LABELS.get(row[8], row[8])
+    for i in range(11, 16):
+        row[i] = _jst(row[i])
+    row[21] = "はい" if row[21] else "いいえ"
+    return row
+
+
+def case_row(r) -> list:
+    """One exported case row from a result row."""
+    row = list(r)
+    row[2] = CASE_STATUS_LABELS.get(row[2], row[2])
+    row[7] = "、".join(row[7] or [])
+    row[8] = "、".join(row[8] or [])
+    row[9] = _jst(row[9])
+    return row
+
+
 def ticket_rows(args, include_internal: bool = False, period=None) -> Iterator[list]:
     """Exported ticket rows (JST datetimes, Japanese labels)."""
     for r in _stream(ticket_select(args, include_internal, period)):
-        row = list(r)
-        row[2] = STATUS_LABELS.get(row[2], row[2])
-        row[7] = PRIORITY_LABELS.get(row[7], row[7])
-        row[8] = URGENCY_LABELS.get(row[8], row[8])
-        for i in range(11, 16):
-            row[i] = _jst(row[i])
-        row[21] = "はい" if row[21] else "いいえ"
-        yield row
+        yield ticket_row(r)
 
 
 def case_rows(period=None) -> Iterator[list]:
     """Exported case rows."""
     for r in _stream(case_select(period)):
-        row = list(r)
-        row[2] = CASE_STATUS_LABELS.get(row[2], row[2])
-        row[7] = "、".join(row[7] or [])
-        row[8] = "、".join(row[8] or [])
-        row[9] = _jst(row[9])
-        yield row
+        yield case_row(r)
+
+
+def count_at_most(stmt: Select, limit: int) -> int:
+    """How many rows `stmt` gives, counting no further than `limit` (enough to choose inline or background)."""
+    ids = stmt.with_only_columns(literal_column("1")).order_by(None).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def count_all(stmt: Select) -> int:
+    """How many rows `stmt` gives."""
+    ids = stmt.with_only_columns(literal_column("1")).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 # --- writers ---------------------------------------------------------------------------------------
