@@ -93,8 +93,9 @@ def _internal_notes():
     return dialects.ordered_string_agg(Comment.body, NOTE_SEPARATOR, Comment.id, where, Ticket)
 
 
-def ticket_select(args, include_internal: bool = False, period=None) -> Select:
-    """Narrow select of the exported ticket columns, filtered like the desk queue (and received in `period`)."""
+def ticket_select(args, include_internal: bool = False, period=None, ids: list[int] | None = None) -> Select:
+    """Narrow select of the exported ticket columns, filtered like the desk queue (and received in `period`);
+    with `ids`, just those tickets (a page of an export whose ids were chosen by the filters before)."""
     dept, parent = aliased(Department), aliased(Department)
     requester, main, backup = aliased(User), aliased(User), aliased(User)
     public_comments = (
@@ -122,14 +123,17 @@ def ticket_select(args, include_internal: bool = False, period=None) -> Select:
         .outerjoin(backup, backup.id == Ticket.backup_handler_id)
         .order_by(Ticket.id)
     )
+    if ids is not None:
+        return stmt.where(Ticket.id.in_(ids))
     if period is not None:
         stmt = stmt.where(Ticket.created_at >= period.utc_start, Ticket.created_at < period.utc_end)
     queue = _queue_filter(args)
     return stmt.where(Ticket.id.in_(queue)) if queue is not None else _fallback_filter(stmt, args)
 
 
-def case_select(period=None) -> Select:
-    """Narrow select of the exported case columns (all statuses; staff only; published in `period` if given)."""
+def case_select(period=None, ids: list[int] | None = None) -> Select:
+    """Narrow select of the exported case columns (all statuses; staff only; published in `period` if given;
+    with `ids`, just those cases)."""
     source = aliased(Ticket)
     stmt = (
         select(
@@ -142,6 +146,8 @@ def case_select(period=None) -> Select:
         .outerjoin(source, source.id == Case.source_ticket_id)
         .order_by(Case.id)
     )
+    if ids is not None:
+        return stmt.where(Case.id.in_(ids))
     if period is not None:
         stmt = stmt.where(Case.published_at >= period.utc_start, Case.published_at < period.utc_end)
     return stmt
