@@ -1,9 +1,15 @@
 """Large exports as background jobs (audit finding 5): the threshold, the progress page, the worker, the download
 (owner only), expiry, failures, a crashed worker's job, and two workers claiming at once."""
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -15,6 +21,7 @@ from tests import factories
 
 from . import dataset
 
+ROOT = Path(__file__).resolve().parents[2]
 MAX = 3  # CONSULT_EXPORT_INLINE_MAX_ROWS in these tests: the fixed dataset (8 tickets) is "large"
 
 
@@ -322,3 +329,85 @@ def test_two_workers_claiming_at_once_get_each_job_once(app, data, users):
     assert claimed["a"] and claimed["b"]  # both really took part
     claims = dict(db.session.execute(select(ExportJob.id, ExportJob.claim)).all())
     assert all(claims[i] == "a" for i in claimed["a"]) and all(claims[i] == "b" for i in claimed["b"])
+
+
+def _worker_env(app) -> dict:
+    """The environment of a real `flask exports work` process on the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSULT_", "FLASK_"))}
+    env.update({
+        "CONSULT_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CONSULT_SEARCH_INDEX": app.config["CONSULT_SEARCH_INDEX"],
+        "CONSULT_INSTANCE": app.config["CONSULT_INSTANCE"],
+        "CONSULT_ATTACHMENTS": app.config["CONSULT_ATTACHMENTS"],
+        "CONSULT_SECRET_KEY": "a-real-secret-key-for-this-test-0123456789",
+        "CONSULT_EXPORT_STALE_SECONDS": "2",
+    })
+    return env
+
+
+def _flask(env, *args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+
+
+@pytest.mark.slow
+def test_two_worker_processes_share_the_queue(app, data, users):
+    """Two real `exports work --once` processes on one queue: every job is written once, by one of them."""
+    params = exportjobs.make_params({"f": ["1"]})
+    for n in range(8):
+        db.session.add(ExportJob(requested_by_id=users["dx_staff"].id, kind="ticket", format=("csv", "xlsx")[n % 2],
+                                 params=params, filename="x", status="queued"))
+    db.session.commit()
+    env = _worker_env(app)
+    procs = [_flask(env, "exports", "work", "--once") for _ in range(2)]
+    outputs = [p.communicate(timeout=180)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    db.session.expire_all()
+    jobs = db.session.scalars(select(ExportJob)).all()
+    assert {(j.status, j.attempts, j.progress) for j in jobs} == {("done", 1, 8)}
+    assert _actions("export.completed") == 8
+    assert sum(int(m) for out in outputs for m in re.findall(r"done: (\d+)件", out)) == 8
+
+
+@pytest.mark.slow
+def test_a_killed_worker_process_is_replaced(app, data, users):
+    """SIGKILL a real worker in the middle of a job (its heartbeat stops); a second worker finishes the job."""
+    params = exportjobs.make_params({"f": ["1"]})
+    job = ExportJob(requested_by_id=users["dx_staff"].id, kind="ticket", format="csv", params=params,
+                    filename="x.csv", status="queued")
+    db.session.add(job)
+    db.session.commit()
+    env = _worker_env(app)
+    env["PYTHONPATH"] = str(ROOT)
+    # the first worker stops dead after its first page of rows: a real process, killed for real
+    first = subprocess.Popen([sys.executable, "-c", KILLED_WORKER], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    out = first.communicate(timeout=120)[0]
+    assert first.returncode == -signal.SIGKILL, out
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job.id)
+    assert (job.status, job.attempts) == ("running", 1) and 0 < job.progress < 8
+    time.sleep(2.5)  # CONSULT_EXPORT_STALE_SECONDS=2 in these processes
+    second = _flask(env, "exports", "work", "--once")
+    out = second.communicate(timeout=120)[0]
+    assert second.returncode == 0 and "done: 1件" in out, out
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job.id)
+    assert (job.status, job.attempts, job.progress) == ("done", 2, 8)
+
+
+KILLED_WORKER = """
+import os, signal
+from consult import create_app
+from consult.reports import exportjobs
+exportjobs.PAGE_ROWS = 1
+real_beat = exportjobs._beat
+def beat_then_die(job_id, worker, **values):
+    real_beat(job_id, worker, **values)
+    if values.get("progress"):
+        os.kill(os.getpid(), signal.SIGKILL)
+exportjobs._beat = beat_then_die
+app = create_app()
+with app.app_context():
+    exportjobs.work()
+"""
