@@ -411,3 +411,18 @@ app = create_app()
 with app.app_context():
     exportjobs.work()
 """
+
+
+def test_polling_the_progress_does_not_keep_the_session_alive(client, auth, data):
+    """The page's script asks every 2 s: that must not count as activity for the 30-minute idle logout."""
+    auth.login("dx")
+    job_id = _job_id(client.get("/reports/export/tickets.xlsx?f=1"))
+    idle_since = time.time() - 29 * 60
+    with client.session_transaction() as sess:
+        sess["_seen_at"] = idle_since
+    assert client.get(f"/reports/exports/{job_id}/status").status_code == 200
+    with client.session_transaction() as sess:
+        assert sess["_seen_at"] == idle_since
+    assert client.get(f"/reports/exports/{job_id}").status_code == 200  # the page itself is activity
+    with client.session_transaction() as sess:
+        assert sess["_seen_at"] > idle_since
