@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from werkzeug.datastructures import MultiDict
 
 from consult.audit import record
@@ -255,7 +255,10 @@ def _rows(job_id: int, worker: str, kind: str, params: dict) -> Iterator[list]:
     ids = list(db.session.scalars(stmt.with_only_columns(id_col)))
     db.session.commit()
     _beat(job_id, worker, total=len(ids))
+    postgres = db.engine.dialect.name == "postgresql"
     for start in range(0, len(ids), PAGE_ROWS):
+        if postgres:  # a page is small: JIT compiling its plan (estimated costly) took 2.5 s of a 2.8 s page
+            db.session.execute(text("SET LOCAL jit = off"))
         page = db.session.execute(by_ids(ids[start:start + PAGE_ROWS])).all()
         db.session.commit()
         yield from (to_row(r) for r in page)
