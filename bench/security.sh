@@ -93,7 +93,9 @@ for kind, found in sorted(report.get("vulnerabilities", {}).items()) + sorted(re
         total += 1
         print(f"  [{kind}] level={item.get('level')} {item.get('method')} {item.get('path')} {item.get('parameter', '')}: "
               f"{item.get('info', '')[:160]}")
-print(f"wapiti: {total} finding(s); crawled {len(report.get('infos', {}).get('crawled_pages', []) or [])} page(s)")
+infos = report.get("infos", {})
+crawled = infos.get("crawled_pages_nbr") or len(infos.get("crawled_pages", []) or [])  # 3.2 / 3.0 report formats
+print(f"wapiti: {total} finding(s); crawled {crawled} page(s)")
 PYEOF
 else
   echo "wapiti not installed (apt-get install -y wapiti)"
