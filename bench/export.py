@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from consult import create_app  # noqa: E402
 from consult.reports import exportjobs, exports  # noqa: E402
-from models import AuditEvent, ExportJob, ExportJobPart, User, db  # noqa: E402
+from models import AuditEvent, ExportJob, ExportJobPart, User, db, dialects  # noqa: E402
 
 
 def _inline(fmt: str, args, include: bool) -> tuple[int, int]:
@@ -76,7 +76,7 @@ def main() -> None:
     query = MultiDict({"f": "1"})
     with app.test_request_context():
         staff = db.session.scalar(select(User).where(User.role.in_(("dx_staff", "admin"))).order_by(User.id))
-        print(f"database: {db.engine.dialect.name}; threshold {exportjobs.inline_max_rows():,} rows "
+        print(f"database: {dialects.name()}; threshold {exportjobs.inline_max_rows():,} rows "
               f"(CONSULT_EXPORT_INLINE_MAX_ROWS); gunicorn timeout 60 s", flush=True)
         made = []
         try:

@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from werkzeug.datastructures import MultiDict
 
 from consult.audit import record
-from models import Case, ExportJob, ExportJobPart, Ticket, db, utcnow
+from models import Case, ExportJob, ExportJobPart, Ticket, db, dialects, utcnow
 
 from . import exports
 from .periods import JST_OFFSET, Period
@@ -221,9 +221,10 @@ def claim_next(worker: str, now=None) -> ExportJob | None:
     """Claim the oldest claimable job for `worker`, or None. Exactly one of several concurrent callers wins a job."""
     now = now or utcnow()
     stale_before = now - timedelta(seconds=stale_seconds())
-    candidates = select(ExportJob.id).where(_claimable(stale_before)).order_by(ExportJob.id)
-    postgres = db.engine.dialect.name == "postgresql"
-    candidates = candidates.limit(1).with_for_update(skip_locked=True) if postgres else candidates.limit(10)
+    # PostgreSQL: rows another worker is claiming right now are skipped, not waited for; the conditional UPDATE
+    # below is what makes a claim exclusive on both databases
+    candidates = dialects.skip_locked(select(ExportJob.id).where(_claimable(stale_before)).order_by(ExportJob.id)
+                                      .limit(5))
     for job_id in list(db.session.scalars(candidates)):
         result = db.session.execute(
             update(ExportJob).where(ExportJob.id == job_id, _claimable(stale_before))
@@ -255,10 +256,8 @@ def _rows(job_id: int, worker: str, kind: str, params: dict) -> Iterator[list]:
     ids = list(db.session.scalars(stmt.with_only_columns(id_col)))
     db.session.commit()
     _beat(job_id, worker, total=len(ids))
-    postgres = db.engine.dialect.name == "postgresql"
     for start in range(0, len(ids), PAGE_ROWS):
-        if postgres:  # a page is small: JIT compiling its plan (estimated costly) took 2.5 s of a 2.8 s page
-            db.session.execute(text("SET LOCAL jit = off"))
+        dialects.without_jit()  # a page is small: JIT-compiling its plan took 2.5 s of a 2.8 s page on PostgreSQL
         page = db.session.execute(by_ids(ids[start:start + PAGE_ROWS])).all()
         db.session.commit()
         yield from (to_row(r) for r in page)
