@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Security scanners against a throw-away local instance (NOT part of CI; needs root once for apt):
-#   apt-get install -y -qq wapiti sqlmap
-#   bench/security.sh            # prints the findings of bandit, wapiti and sqlmap
+# Security scanners against a throw-away local instance (NOT part of CI). The scanners are not app requirements:
+# install them into a venv of their own (PyPI: wapiti3, sqlmap) and name it, or use Debian's packages:
+#   python3 -m venv /tmp/scanners && /tmp/scanners/bin/pip install wapiti3 sqlmap
+#   SCANNER_VENV=/tmp/scanners bench/security.sh     # prints the findings of bandit, wapiti and sqlmap
+#   (or: apt-get install -y -qq wapiti sqlmap; bench/security.sh)
 # Only 127.0.0.1 is ever scanned. Time-bounded: SCAN_SECONDS (default 300) per scanner.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 SCAN_SECONDS=${SCAN_SECONDS:-300}
 SCANNERS=${SCANNERS:-"bandit wapiti sqlmap"}  # e.g. SCANNERS=sqlmap bench/security.sh
+if [[ -n "${SCANNER_VENV:-}" ]]; then export PATH="$SCANNER_VENV/bin:$PATH"; fi
 WORK=$(mktemp -d /tmp/consult-security-XXXXXX)
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
 export CONSULT_DATABASE_URL="sqlite:///$WORK/consult.sqlite3" CONSULT_INSTANCE="$WORK" \
        CONSULT_SEARCH_INDEX="$WORK/search_index" CONSULT_ATTACHMENTS="$WORK/attachments" \
-       CONSULT_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(32))') CONSULT_MAIL_SERVER=""
+       CONSULT_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(32))') CONSULT_MAIL_SERVER="" \
+       CONSULT_TOTP_REQUIRED_ROLES=""  # the scanners sign in with a password only
 # the scanners send thousands of requests: the login limits would only slow them down
 export CONSULT_RATELIMIT_ENABLED=0  # (memory:// with 2 workers is refused at start otherwise)
 
@@ -60,9 +64,16 @@ elif command -v wapiti >/dev/null; then
   cat >"$WORK/cookies.json" <<JSON
 {"127.0.0.1": {"/": {"session": {"value": "$COOKIE", "version": 0, "expires": null, "secure": false, "port": null}}}}
 JSON
+  MODULES="xss,permanentxss,sql,exec,file,redirect,crlf,csrf,htaccess,methods,ssrf"
+  if wapiti --version 2>/dev/null | grep -qE "Wapiti 3\.(1|2|3|4)"; then  # PyPI's wapiti3 (SCANNER_VENV)
+    wapiti -u "$BASE/" --scope folder -C "session=$COOKIE" -x "$BASE/logout" -x "$BASE/password" \
+        -m "$MODULES,timesql,http_headers,cookieflags,csp,upload" \
+        --max-scan-time "$SCAN_SECONDS" --max-attack-time 60 --flush-session -f json -o "$WORK/wapiti.json" \
+        --no-bugreport -v 0 >"$WORK/wapiti.log" 2>&1
+  else
   # Debian's wapiti 3.0.4 builds its -x regex with a mid-pattern (?ms) that Python 3.11 rejects: patch it on the fly
   /usr/bin/python3 - -u "$BASE/" --scope folder -c "$WORK/cookies.json" -x "$BASE/logout" -x "$BASE/password" \
-      -m "xss,permanentxss,sql,blindsql,exec,file,redirect,crlf,csrf,htaccess,methods,ssrf" \
+      -m "$MODULES,blindsql" \
       --max-scan-time "$SCAN_SECONDS" --max-attack-time 60 --flush-session -f json -o "$WORK/wapiti.json" \
       --no-bugreport -v 0 >"$WORK/wapiti.log" 2>&1 <<'PYEOF'
 import re, sys
@@ -72,6 +83,7 @@ crawler.wildcard_translate = lambda p: re.compile("(?ms)" + "".join(".*" if c ==
 sys.argv = ["wapiti"] + sys.argv[1:]
 sys.exit(wapiti_main())
 PYEOF
+  fi
   $PY - "$WORK/wapiti.json" <<'PYEOF'
 import json, sys
 report = json.load(open(sys.argv[1]))
@@ -81,7 +93,9 @@ for kind, found in sorted(report.get("vulnerabilities", {}).items()) + sorted(re
         total += 1
         print(f"  [{kind}] level={item.get('level')} {item.get('method')} {item.get('path')} {item.get('parameter', '')}: "
               f"{item.get('info', '')[:160]}")
-print(f"wapiti: {total} finding(s); crawled {len(report.get('infos', {}).get('crawled_pages', []) or [])} page(s)")
+infos = report.get("infos", {})
+crawled = infos.get("crawled_pages_nbr") or len(infos.get("crawled_pages", []) or [])  # 3.2 / 3.0 report formats
+print(f"wapiti: {total} finding(s); crawled {crawled} page(s)")
 PYEOF
 else
   echo "wapiti not installed (apt-get install -y wapiti)"

@@ -106,6 +106,9 @@ def init_app(app: Flask) -> None:
     from .jobs import cli as jobs_cli
 
     jobs_cli.init_app(app)
+    from .reports import cli as reports_cli
+
+    reports_cli.init_app(app)
     try:
         from .search import cli as search_cli
     except ImportError:  # the search package may not be wired yet

@@ -7,6 +7,7 @@ from .case import CASE_RESOLUTION_TYPES, CASE_STATUS_LABELS, Case, CaseHelpful, 
 from .category import Category
 from .db import db, utcnow
 from .department import Department
+from .export import EXPORT_STATUS_LABELS, ExportJob, ExportJobPart
 from .identity import ORG_CHANGE_KINDS, DepartmentVersion, DirectorySync, OrgChange, RecoveryCode
 from .inbox import Notification
 from .link import TicketLink
@@ -32,7 +33,7 @@ from .user import ROLE_LABELS, ROLES, User, staff_skills
 __all__ = [
     "AuditEvent", "Attachment", "AttachmentBlob", "CHANNEL_LABELS", "CASE_RESOLUTION_TYPES", "CASE_STATUS_LABELS",
     "CannedReply", "Case", "CaseHelpful", "CaseRevision", "Category", "Comment", "Department", "DepartmentVersion",
-    "DirectorySync", "DisposalEntry", "IndexOutbox", "JobMark", "MailOutbox", "Notification", "ORG_CHANGE_KINDS",
+    "DirectorySync", "DisposalEntry", "EXPORT_STATUS_LABELS", "ExportJob", "ExportJobPart", "IndexOutbox", "JobMark", "MailOutbox", "Notification", "ORG_CHANGE_KINDS",
     "OPEN_STATUSES", "OrgChange", "PRIORITY_LABELS", "RESOLUTION_TYPES", "ROLE_LABELS", "ROLES", "RecordRetention",
     "RecoveryCode", "RetentionRule", "SATISFACTION_LABELS", "STATUS_LABELS", "SearchHost", "SearchLog",
     "SuggestionClick", "SynonymGroup", "Ticket", "TicketCounter", "TicketLink", "TicketDraft", "TicketSatisfaction",

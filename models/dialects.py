@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, timedelta
 
-from sqlalchemy import ARRAY, Date, Integer, LargeBinary, bindparam, cast, func, literal, select
+from sqlalchemy import ARRAY, Date, Integer, LargeBinary, bindparam, cast, func, literal, select, text
 from sqlalchemy.sql import ColumnElement, Select
 
 from .db import db
@@ -97,3 +97,10 @@ def skip_locked(stmt: Select) -> Select:
     """`stmt` FOR UPDATE SKIP LOCKED on PostgreSQL, so concurrent workers take different rows; unchanged on SQLite,
     where the single writing statement holds the database write lock."""
     return stmt.with_for_update(skip_locked=True) if is_postgresql() else stmt
+
+
+def without_jit() -> None:
+    """Turn PostgreSQL's JIT compilation off for the rest of the current transaction (for many small queries whose
+    estimated cost is high — JIT took 2.5 s of each 2.8 s page of an export); nothing to do on SQLite."""
+    if is_postgresql():
+        db.session.execute(text("SET LOCAL jit = off"))

@@ -14,6 +14,8 @@ from flask_login import current_user, logout_user
 from consult.core.negotiation import wants_json
 
 EXPIRED_MESSAGE = "一定時間が過ぎたため、ログアウトしました。再度ログインしてください。"
+#: Requests a page's script makes by itself (progress polling): they do not count as the person being active.
+PASSIVE_ENDPOINTS = frozenset({"reports.export_job_status"})
 KEPT_MESSAGE = "書きかけの相談は下書きとして保存しました。ログイン後に「相談する」から続けられます。"
 
 
@@ -56,7 +58,8 @@ def check_session():
     if not _expired(now):
         if "_login_at" not in session:
             session["_login_at"] = now
-        session["_seen_at"] = now
+        if request.endpoint not in PASSIVE_ENDPOINTS or "_seen_at" not in session:
+            session["_seen_at"] = now
         return None
     user = current_user._get_current_object()
     kept = _keep_typed_consultation(user)

@@ -76,6 +76,9 @@ def from_env() -> dict:
         "CONSULT_DESK_EMAIL": os.environ.get("CONSULT_DESK_EMAIL", ""),
         "CONSULT_SLA": _sla_from_env(),
         "CONSULT_REOPEN_DAYS": _int("CONSULT_REOPEN_DAYS", 14),
+        "CONSULT_EXPORT_INLINE_MAX_ROWS": _int("CONSULT_EXPORT_INLINE_MAX_ROWS", 5000),
+        "CONSULT_EXPORT_KEEP_DAYS": _int("CONSULT_EXPORT_KEEP_DAYS", 7),
+        "CONSULT_EXPORT_STALE_SECONDS": _int("CONSULT_EXPORT_STALE_SECONDS", 120),
         # 公文書 retention: when the 保存期間 starts ("fiscal": 4/1 of the fiscal year after completion;
         # "completion": the day after completion), the period of 分類 without a rule, 保存場所, and the folder of the
         # disposal ledger file and transfer packages (outside the database, so a restore can re-apply disposals)

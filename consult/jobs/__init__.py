@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 #: Modules whose import registers jobs (other areas add their line here).
 MODULES = [
     "consult.desk.jobs",
+    "consult.reports.jobs",
 ]
 
 

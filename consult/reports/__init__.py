@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__)
 
-from . import views  # noqa: E402,F401
+from . import views, views_jobs  # noqa: E402,F401

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import aliased
 
 from consult.audit import record
@@ -93,8 +93,9 @@ def _internal_notes():
     return dialects.ordered_string_agg(Comment.body, NOTE_SEPARATOR, Comment.id, where, Ticket)
 
 
-def ticket_select(args, include_internal: bool = False, period=None) -> Select:
-    """Narrow select of the exported ticket columns, filtered like the desk queue (and received in `period`)."""
+def ticket_select(args, include_internal: bool = False, period=None, ids: list[int] | None = None) -> Select:
+    """Narrow select of the exported ticket columns, filtered like the desk queue (and received in `period`);
+    with `ids`, just those tickets (a page of an export whose ids were chosen by the filters before)."""
     dept, parent = aliased(Department), aliased(Department)
     requester, main, backup = aliased(User), aliased(User), aliased(User)
     public_comments = (
@@ -122,14 +123,17 @@ def ticket_select(args, include_internal: bool = False, period=None) -> Select:
         .outerjoin(backup, backup.id == Ticket.backup_handler_id)
         .order_by(Ticket.id)
     )
+    if ids is not None:
+        return stmt.where(Ticket.id.in_(ids))
     if period is not None:
         stmt = stmt.where(Ticket.created_at >= period.utc_start, Ticket.created_at < period.utc_end)
     queue = _queue_filter(args)
     return stmt.where(Ticket.id.in_(queue)) if queue is not None else _fallback_filter(stmt, args)
 
 
-def case_select(period=None) -> Select:
-    """Narrow select of the exported case columns (all statuses; staff only; published in `period` if given)."""
+def case_select(period=None, ids: list[int] | None = None) -> Select:
+    """Narrow select of the exported case columns (all statuses; staff only; published in `period` if given;
+    with `ids`, just those cases)."""
     source = aliased(Ticket)
     stmt = (
         select(
@@ -142,6 +146,8 @@ def case_select(period=None) -> Select:
         .outerjoin(source, source.id == Case.source_ticket_id)
         .order_by(Case.id)
     )
+    if ids is not None:
+        return stmt.where(Case.id.in_(ids))
     if period is not None:
         stmt = stmt.where(Case.published_at >= period.utc_start, Case.published_at < period.utc_end)
     return stmt
@@ -152,28 +158,50 @@ def _stream(stmt: Select) -> Iterator:
     return db.session.execute(stmt.execution_options(yield_per=CHUNK, stream_results=True))
 
 
+def ticket_row(r) -> list:
+    """One exported ticket row from a result row (JST datetimes, Japanese labels)."""
+    row = list(r)
+    row[2] = STATUS_LABELS.get(row[2], row[2])
+    row[7] = PRIORITY_LABELS.get(row[7], row[7])
+    row[8] = URGENCY_LABELS.get(row[8], row[8])
+    for i in range(11, 16):
+        row[i] = _jst(row[i])
+    row[21] = "はい" if row[21] else "いいえ"
+    return row
+
+
+def case_row(r) -> list:
+    """One exported case row from a result row."""
+    row = list(r)
+    row[2] = CASE_STATUS_LABELS.get(row[2], row[2])
+    row[7] = "、".join(row[7] or [])
+    row[8] = "、".join(row[8] or [])
+    row[9] = _jst(row[9])
+    return row
+
+
 def ticket_rows(args, include_internal: bool = False, period=None) -> Iterator[list]:
     """Exported ticket rows (JST datetimes, Japanese labels)."""
     for r in _stream(ticket_select(args, include_internal, period)):
-        row = list(r)
-        row[2] = STATUS_LABELS.get(row[2], row[2])
-        row[7] = PRIORITY_LABELS.get(row[7], row[7])
-        row[8] = URGENCY_LABELS.get(row[8], row[8])
-        for i in range(11, 16):
-            row[i] = _jst(row[i])
-        row[21] = "はい" if row[21] else "いいえ"
-        yield row
+        yield ticket_row(r)
 
 
 def case_rows(period=None) -> Iterator[list]:
     """Exported case rows."""
     for r in _stream(case_select(period)):
-        row = list(r)
-        row[2] = CASE_STATUS_LABELS.get(row[2], row[2])
-        row[7] = "、".join(row[7] or [])
-        row[8] = "、".join(row[8] or [])
-        row[9] = _jst(row[9])
-        yield row
+        yield case_row(r)
+
+
+def count_at_most(stmt: Select, limit: int) -> int:
+    """How many rows `stmt` gives, counting no further than `limit` (enough to choose inline or background)."""
+    ids = stmt.with_only_columns(literal_column("1")).order_by(None).limit(limit).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def count_all(stmt: Select) -> int:
+    """How many rows `stmt` gives."""
+    ids = stmt.with_only_columns(literal_column("1")).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 # --- writers ---------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Reports: the 実績 dashboard and the CSV / Excel exports (DX staff and admins only)."""
-from flask import Response, render_template, request, session, stream_with_context
+from flask import Response, redirect, render_template, request, session, stream_with_context, url_for
 from flask_login import current_user
 
 from consult.auth.guards import staff_required
 from consult.tickets.satisfaction import summary as satisfaction_summary
 from models import utcnow
 
-from . import bp, exports, service
+from . import bp, exportjobs, exports, service
 from .forms import ExportOptionsForm, PeriodForm
 from .periods import JST_OFFSET, resolve_period
 
@@ -79,6 +79,15 @@ def _queue_args():
     return args
 
 
+def _as_job(kind: str, fmt: str, args, include: bool, period):
+    """A redirect to the progress page of a background export when this one is too big for a request, else None."""
+    params = exportjobs.make_params(args, include, period)
+    if not exportjobs.needs_job(kind, params):
+        return None
+    job = exportjobs.request_export(current_user, kind, fmt, params)
+    return redirect(url_for("reports.export_job", job_id=job.id), 303)
+
+
 def _with_period(filters: dict, period) -> dict:
     """The logged filters plus the exported period."""
     if period is None:
@@ -89,11 +98,13 @@ def _with_period(filters: dict, period) -> dict:
 @bp.route("/export/tickets.csv")
 @staff_required
 def export_tickets_csv():
-    """All tickets matching the queue filters, as CSV (UTF-8 with BOM), streamed."""
+    """All tickets matching the queue filters, as CSV (UTF-8 with BOM), streamed (a background job when large)."""
     period, error = _export_period()
     if error:
         return error
     include, filters = _ticket_options()
+    if job := _as_job("ticket", "csv", _queue_args(), include, period):
+        return job
     exports.log_export("ticket", "csv", current_user, include, _with_period(filters, period))
     header = exports.TICKET_HEADER + ([exports.INTERNAL_HEADER] if include else [])
     rows = exports.ticket_rows(_queue_args(), include, period)
@@ -104,11 +115,13 @@ def export_tickets_csv():
 @bp.route("/export/tickets.xlsx")
 @staff_required
 def export_tickets_xlsx():
-    """All tickets matching the queue filters, as an Excel workbook."""
+    """All tickets matching the queue filters, as an Excel workbook (a background job when large)."""
     period, error = _export_period()
     if error:
         return error
     include, filters = _ticket_options()
+    if job := _as_job("ticket", "xlsx", _queue_args(), include, period):
+        return job
     exports.log_export("ticket", "xlsx", current_user, include, _with_period(filters, period))
     header = exports.TICKET_HEADER + ([exports.INTERNAL_HEADER] if include else [])
     tmp = exports.write_xlsx("相談", header, exports.ticket_rows(_queue_args(), include, period))
@@ -118,10 +131,12 @@ def export_tickets_xlsx():
 @bp.route("/export/cases.csv")
 @staff_required
 def export_cases_csv():
-    """Every case (all statuses), as CSV (UTF-8 with BOM), streamed."""
+    """Every case (all statuses), as CSV (UTF-8 with BOM), streamed (a background job when large)."""
     period, error = _export_period()
     if error:
         return error
+    if job := _as_job("case", "csv", {}, False, period):
+        return job
     exports.log_export("case", "csv", current_user, filters=_with_period({}, period))
     body = stream_with_context(exports.csv_chunks(exports.CASE_HEADER, exports.case_rows(period)))
     return _attachment(body, CSV_TYPE, _filename("cases", "csv"))
@@ -130,10 +145,12 @@ def export_cases_csv():
 @bp.route("/export/cases.xlsx")
 @staff_required
 def export_cases_xlsx():
-    """Every case (all statuses), as an Excel workbook."""
+    """Every case (all statuses), as an Excel workbook (a background job when large)."""
     period, error = _export_period()
     if error:
         return error
+    if job := _as_job("case", "xlsx", {}, False, period):
+        return job
     exports.log_export("case", "xlsx", current_user, filters=_with_period({}, period))
     tmp = exports.write_xlsx("解決事例", exports.CASE_HEADER, exports.case_rows(period))
     return _attachment(exports.file_chunks(tmp), XLSX_TYPE, _filename("cases", "xlsx"))

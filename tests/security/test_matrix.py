@@ -104,6 +104,11 @@ MATRIX = [
     ("reports.export_tickets_xlsx", "GET", "/reports/export/tickets.xlsx", None, STAFF),
     ("reports.export_cases_csv", "GET", "/reports/export/cases.csv", None, STAFF),
     ("reports.export_cases_xlsx", "GET", "/reports/export/cases.xlsx", None, STAFF),
+    ("reports.export_jobs", "GET", "/reports/exports/", None, STAFF),
+    # background exports are the requester's own: another person's job (or none) is 404 (tests/reports/test_export_jobs.py)
+    ("reports.export_job", "GET", "/reports/exports/999999", None, row(LOGIN, 403, 403, 404, 404)),
+    ("reports.export_job_status", "GET", "/reports/exports/999999/status", None, row(LOGIN, 403, 403, 404, 404)),
+    ("reports.export_download", "GET", "/reports/exports/999999/download", None, row(LOGIN, 403, 403, 404, 404)),
     # admin
     ("admin.index", "GET", "/admin/", None, ADMIN),
     ("admin.users", "GET", "/admin/users", None, ADMIN),
