@@ -22,4 +22,4 @@ def _satisfaction_helpers() -> dict:
     return {"ticket_satisfaction": ticket_satisfaction, "report_satisfaction": summary}
 
 
-from . import inline, views, views_satisfaction  # noqa: E402,F401
+from . import inline, views, views_satisfaction, views_similar  # noqa: E402,F401
