@@ -73,5 +73,12 @@
   }
 
   fields.forEach(function (f) { f.addEventListener("input", schedule); });
+  if (form !== document) {  // the page is leaving: no more lookups racing the form's own request
+    form.addEventListener("submit", function () {
+      if (timer) { window.clearTimeout(timer); }
+      lastQuery = text();
+      controllers.forEach(function (c) { if (c && c.abort) { c.abort(); } });
+    });
+  }
   if (text()) { schedule(); }
 })();
