@@ -10,6 +10,10 @@ Pipeline:
 3. nh3 (ammonia) with a strict allow-list as defence in depth: no images, no
    style/on* attributes, links only to absolute http/https/mailto URLs, and
    every link gets ``rel="noopener noreferrer nofollow"``.
+
+With ``mentions`` (internal notes shown to staff), ``@name`` in ordinary text — not in code or
+inside a link — becomes a link built by the caller's resolver; only the URLs it produced pass the
+href filter, so the exception to "absolute links only" is exactly those links.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import xml.etree.ElementTree as etree  # noqa: N813 - the name Python-Markdown uses
 from urllib.parse import urlsplit
 
 import markdown
@@ -69,13 +74,69 @@ class _PostProcessTree(Treeprocessor):
         return None
 
 
+# `@` not inside a word (mail addresses), then a login or a name; the resolver decides what it names.
+MENTION_RE = re.compile(r"(?<![A-Za-z0-9_.\-@])@([A-Za-z0-9_.\-]+|[^\s@、。，,．.：:；;「」『』（）()<>&\"']{2,30})")
+_NO_MENTION_TAGS = frozenset({"a", "code", "pre"})
+
+
+class _MentionTree(Treeprocessor):
+    """Turn @mentions in text (not in code or links) into links from ``md.consult_mentions``."""
+
+    def run(self, root):  # noqa: D102 - markdown API
+        resolve = getattr(self.md, "consult_mentions", None)
+        if resolve is not None:
+            self._walk(root, resolve)
+        return None
+
+    def _split(self, text, resolve):
+        """(text before the first mention, [<a> elements, each followed by its tail text])."""
+        if not text or "@" not in text:
+            return text, []
+        head, links, pos, current = None, [], 0, None
+        for m in MENTION_RE.finditer(text):
+            hit = resolve(m.group(1))
+            if hit is None:
+                continue
+            length, url, title = hit
+            end = m.start(1) + length
+            before = text[pos:m.start()]
+            if current is None:
+                head = before
+            else:
+                current.tail = before
+            current = etree.Element("a", {"href": url, "title": title, "class": "mention"})
+            current.text = text[m.start():end]
+            links.append(current)
+            self.md.consult_mention_urls.add(url)
+            pos = end
+        if current is None:
+            return text, []
+        current.tail = text[pos:]
+        return head, links
+
+    def _walk(self, el, resolve):
+        """Link the mentions in el's own text and in its children's tails, depth first."""
+        if el.tag in _NO_MENTION_TAGS:
+            return
+        children = []
+        el.text, links = self._split(el.text, resolve)
+        children += links
+        for child in list(el):
+            self._walk(child, resolve)
+            child.tail, links = self._split(child.tail, resolve)
+            children.append(child)
+            children += links
+        el[:] = children
+
+
 class _SafeExtension(Extension):
-    """Disable raw HTML, demote headings and drop images."""
+    """Disable raw HTML, demote headings and drop images; link @mentions when asked to."""
 
     def extendMarkdown(self, md):  # noqa: N802 - markdown API
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_PostProcessTree(md), "consult_post_process", 0)
+        md.treeprocessors.register(_MentionTree(md), "consult_mentions", -1)  # after inline and unescape
 
 
 _local = threading.local()
@@ -121,25 +182,37 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Render user Markdown to sanitised HTML as Markup (empty Markup for None/blank)."""
+def render_markdown(text: str | None, mentions=None) -> Markup:
+    """Render user Markdown to sanitised HTML as Markup (empty Markup for None/blank).
+
+    ``mentions``: word after @ → (characters it uses, URL, title) or None; those mentions become links."""
     if not text or not text.strip():
         return Markup("")
     text = _INVISIBLE_RE.sub("", text)
     md = _markdown()
+    md.consult_mentions, md.consult_mention_urls = mentions, set()
     try:
         html = md.reset().convert(text)
+        mention_urls = frozenset(md.consult_mention_urls)
     finally:
         md.reset()
+        md.consult_mentions, md.consult_mention_urls = None, set()
+    attribute_filter = _attribute_filter
+    if mention_urls:
+        def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+            if tag == "a" and attr == "href" and value in mention_urls:
+                return value
+            return _attribute_filter(tag, attr, value)
     cleaned = nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags={"script", "style"},
         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=_attribute_filter,
+        attribute_filter=attribute_filter,
         url_schemes=set(ALLOWED_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
+        allowed_classes={"a": {"mention"}} if mention_urls else None,
     )
     # Safe: `cleaned` is nh3 output restricted to the allow-list above.
     return Markup(cleaned)  # noqa: S704  # nosec B704

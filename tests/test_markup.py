@@ -273,3 +273,27 @@ def test_to_plain_text_drops_markdown_syntax():
     assert "これまでのやり方" in plain and "紙で受付" in plain and "Excelに転記" in plain and "手順書" in plain
     assert "1 < 2" in plain
     assert to_plain_text(None) == ""
+
+
+def _mentions(word):
+    """A resolver that knows one login and one name (as consult.inbox.mentions builds them)."""
+    for name, url in (("dx2", "/desk/workload#staff-2"), ("高橋三郎", "/desk/workload#staff-1")):
+        if word == name or (not word.isascii() and word.startswith(name)):
+            return len(name), url, f"{name}（担当状況）"
+    return None
+
+
+def test_mentions_become_links_only_when_asked_and_only_in_plain_text():
+    """@login and @name link with the resolver; not in code, not inside a link, not after a word character."""
+    html = str(render_markdown("@dx2 と @高橋三郎さん、`@dx2`、[@dx2](https://example.jp)、a@dx2、@unknown", mentions=_mentions))
+    assert html.count('class="mention"') == 2
+    assert '<a class="mention" href="/desk/workload#staff-2" title="dx2（担当状況）" rel="noopener noreferrer nofollow">@dx2</a>' in html
+    assert ">@高橋三郎</a>さん" in html and "<code>@dx2</code>" in html and "a@dx2" in html and "@unknown" in html
+    assert 'class="mention"' not in str(render_markdown("@dx2 と @高橋三郎さん"))  # without a resolver: text
+
+
+def test_mention_links_do_not_open_relative_links_for_other_text():
+    """Only the URLs the resolver produced pass the href filter: a typed relative link is still dropped."""
+    html = str(render_markdown("@dx2 [x](/admin/users) [y](javascript:alert(1))", mentions=_mentions))
+    hrefs = [a.get("href") for tag, a in _parsed_tags(html) if tag == "a"]
+    assert hrefs == ["/desk/workload#staff-2", None, None]

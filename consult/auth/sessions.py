@@ -16,6 +16,10 @@ from consult.core.negotiation import wants_json
 EXPIRED_MESSAGE = "一定時間が過ぎたため、ログアウトしました。再度ログインしてください。"
 #: Requests a page's script makes by itself (progress polling): they do not count as the person being active.
 PASSIVE_ENDPOINTS = frozenset({"reports.export_job_status"})
+# `_seen_at` is rewritten at most once a minute: an unchanged session sends no cookie, so a background request
+# (suggestions while typing, draft autosave) that ends after a form's redirect cannot put back an older cookie
+# and drop the flash message or other state the redirect stored.
+SEEN_RESOLUTION = 60
 KEPT_MESSAGE = "書きかけの相談は下書きとして保存しました。ログイン後に「相談する」から続けられます。"
 
 
@@ -58,7 +62,9 @@ def check_session():
     if not _expired(now):
         if "_login_at" not in session:
             session["_login_at"] = now
-        if request.endpoint not in PASSIVE_ENDPOINTS or "_seen_at" not in session:
+        seen_at = session.get("_seen_at")
+        if not isinstance(seen_at, (int, float)) or (request.endpoint not in PASSIVE_ENDPOINTS
+                                                      and now - seen_at >= SEEN_RESOLUTION):
             session["_seen_at"] = now
         return None
     user = current_user._get_current_object()

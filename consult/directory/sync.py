@@ -93,6 +93,28 @@ def _apply(plan: list[dict], actor) -> None:
                    after={"active": False, "source": "sync", "reason": item.get("reason")})
 
 
+def _note_held_tickets(plan: list[dict]) -> None:
+    """A person deactivated while still 主担当/副担当 of open tickets: the numbers go into the summary (and the dry
+    run), so that nothing is left orphaned silently; 担当の付け替え on the admin page reassigns them."""
+    from consult.desk.reassign import open_tickets_of
+
+    for item in plan:
+        user = item.get("_user")
+        if item["kind"] == "deactivated" and user is not None and user.id is not None:
+            held = open_tickets_of(user)
+            if held:
+                item["held"] = [t.number for t in held]
+
+
+def held_text(item: dict) -> str:
+    """「担当中の相談2件（DX-…、DX-…）の付け替えが必要です」, or "" when the person held none."""
+    held = item.get("held") or []
+    if not held:
+        return ""
+    shown = "、".join(held[:10]) + (" ほか" if len(held) > 10 else "")
+    return f"担当中の相談{len(held)}件（{shown}）の付け替えが必要です（管理 → 利用者 → 担当の付け替え）"
+
+
 def _public(plan: list[dict]) -> dict:
     """The plan as stored and shown: per kind, the logins, names and changed fields."""
     changes = {kind: [] for kind in KINDS}
@@ -118,6 +140,7 @@ def run(dry_run: bool = False, actor=None) -> DirectorySync:
         db.session.commit()
         raise SyncError(exc.message) from exc
     plan = _plan(entries, memberships, settings)
+    _note_held_tickets(plan)
     if not dry_run:
         _apply(plan, actor)
     run_record = DirectorySync(started_at=started, finished_at=utcnow(), dry_run=dry_run, actor_id=getattr(actor, "id", None),
@@ -157,6 +180,8 @@ def summary_lines(run_record: DirectorySync) -> list[str]:
                 details = f"所属コード {item['fields']['department'][1] or '（空）'} が登録されていません"
             if item.get("reason"):
                 details = item["reason"]
+            if item.get("held"):
+                details = f"{details}／{held_text(item)}" if details else held_text(item)
             lines.append(f"{label}\t{item['login']}\t{item['name']}\t{details}")
     return lines
 

@@ -35,7 +35,7 @@ def directory():
             return redirect(url_for("identity.directory"))
     runs = sync.last_runs()
     return render_template("identity/directory.html", title="ディレクトリ同期", runs=runs, latest=runs[0] if runs else None,
-                           kinds=sync.KINDS, labels=sync.FIELD_LABELS, counts=sync.counts,
+                           kinds=sync.KINDS, labels=sync.FIELD_LABELS, counts=sync.counts, held_text=sync.held_text,
                            configured=directory_settings.configured(), error=error), 422 if error else 200
 
 

@@ -1,14 +1,13 @@
 """お知らせ: in-app notifications. `add_*` put rows in the caller's transaction (the caller commits); the
 header shows the unread count and /notifications lists them; opening one marks it read."""
-import re
-
 from flask import Blueprint
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from models import STATUS_LABELS, Notification, User, db, utcnow
 
+from .mentions import mentioned_users
+
 bp = Blueprint("inbox", __name__)
-MENTION = re.compile(r"@([A-Za-z0-9_.\-]+|[^\s@、。,.]{2,20})")
 PER_PAGE = 50
 
 
@@ -40,17 +39,6 @@ def add_status_changed(ticket, old_status: str, actor=None) -> None:
     _add([ticket.requester], "status_changed", ticket,
          f"{ticket.number}「{ticket.title}」の状態が「{STATUS_LABELS.get(old_status, old_status)}」から「{ticket.status_label}」になりました",
          actor)
-
-
-def mentioned_users(body: str) -> list[User]:
-    """Active DX staff/admins named after @ (login, or name without spaces) in a note."""
-    words = {m.group(1) for m in MENTION.finditer(body or "")}
-    if not words:
-        return []
-    flat = func.replace(func.replace(User.name, " ", ""), "\u3000", "")
-    stmt = select(User).where(User.active.is_(True), User.role.in_(("dx_staff", "admin")),
-                              or_(User.login.in_(words), flat.in_(words)))
-    return list(db.session.scalars(stmt))
 
 
 def add_mentions(ticket, comment) -> list[User]:

@@ -2,9 +2,17 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from consult.markup import render_markdown
 from models import Ticket, db
 
 from . import bp, latest, mark_all_read, open_notice
+from .mentions import resolver
+
+
+@bp.app_template_filter("note_markdown")
+def note_markdown(text):
+    """An internal note as Markdown with its @mentions linked (only ever shown to DX staff)."""
+    return render_markdown(text, mentions=resolver())
 
 
 @bp.app_context_processor

@@ -5,4 +5,4 @@ bp = Blueprint("tickets", __name__)
 
 
 
-from . import inline, views, views_satisfaction  # noqa: E402,F401
+from . import inline, views, views_satisfaction, views_similar  # noqa: E402,F401

@@ -5,6 +5,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_login import current_user, login_required
 
 from consult.auth.guards import roles_required
+from consult.cases import browse
 from consult.cases.usage import issue_intake_token
 from consult.errors import ConflictError, DomainError, NotFound
 from consult.paging import page_number
@@ -13,7 +14,9 @@ from . import bp, lifecycle, queries, satisfaction, service
 from .access import get_visible_ticket, visible_comments
 from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes
 from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
+from .similar import similar_open
 from .store import source as store_source
+from .views_similar import TEXT_FIELDS, typed_text
 
 FILER_ROLES = ("requester", "dx_staff")
 DRAFT_MAX_BYTES = 256 * 1024
@@ -47,11 +50,14 @@ def _intake_from_form(form: IntakeForm) -> service.Intake:
     )  # fmt: skip
 
 
-def _render_new(form, status=200, error=None, reselect=None, draft=None):
-    """Render the intake page."""
+def _render_new(form, status=200, error=None, reselect=None, draft=None, cases=None):
+    """Render the intake page; what is already typed gets its similar open consultations (and, when asked for
+    without JavaScript, its cases) in the side panel from the server."""
+    text = typed_text({k: form[k].data or "" for k in TEXT_FIELDS})
     return render_template(
         "tickets/new.html", form=form, error=error, reselect=reselect or [], draft=draft,
         allowed_label=ALLOWED_LABEL, accept=",".join("." + e for e in ALLOWED), max_mb=max_total_bytes() // (1024 * 1024),
+        similar=similar_open(text, current_user), case_hits=cases,
     ), status  # fmt: skip
 
 
@@ -77,6 +83,9 @@ def new():
             message += "添付ファイルは下書きに保存されません。送信するときにもう一度選択してください。"
         flash(message, "success")
         return redirect(url_for("tickets.new"))
+    if request.form.get("action") == "similar":  # 「似た相談・事例を確認する」 without JavaScript: nothing is validated
+        return _render_new(form, reselect=chosen_names(files),
+                           cases=browse.suggest(typed_text(request.form), user=current_user))
     valid = form.validate_on_submit()
     uploads, upload_errors = check_uploads(files)
     form.attachments.errors = list(form.attachments.errors) + upload_errors

@@ -1,7 +1,7 @@
 """disposal can remove the requester: tickets.requester_id and ticket_satisfaction.user_id become nullable
 
 Revision ID: 19a1b2c3d4e5
-Revises: b15a62738495
+Revises: e17a5c0b3d21
 Create Date: 2026-12-03 22:40:00
 
 A disposed record (公文書 lifecycle, 廃棄) keeps a tombstone without the person who asked or rated.
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '19a1b2c3d4e5'
-down_revision = 'b15a62738495'
+down_revision = 'e17a5c0b3d21'
 branch_labels = None
 depends_on = None
 

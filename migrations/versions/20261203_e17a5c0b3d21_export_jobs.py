@@ -1,7 +1,7 @@
 """export_jobs and export_job_parts: large exports run in the background, files kept in the database
 
 Revision ID: e17a5c0b3d21
-Revises: b15a62738495
+Revises: d16c4a7e2b90
 Create Date: 2026-12-03 22:40:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e17a5c0b3d21'
-down_revision = 'b15a62738495'
+down_revision = 'd16c4a7e2b90'
 branch_labels = None
 depends_on = None
 

@@ -45,6 +45,17 @@ def test_active_session_continues_and_is_refreshed(client, auth, users):
         assert time.time() - sess["_seen_at"] < 60
 
 
+def test_requests_within_a_minute_send_no_session_cookie(client, auth, users):
+    """A background fetch right after a form's redirect must not overwrite the session (and its flash) with an older
+    cookie: within a minute of the last refresh an unchanged session is not sent again."""
+    auth.login("req")
+    client.get("/tickets/mine")
+    again = client.get("/tickets/similar", query_string={"q": "会議録の作成"})
+    assert again.status_code == 200 and "session=" not in " ".join(again.headers.getlist("Set-Cookie"))
+    _age(client, idle_s=61, since_login_s=61)
+    assert "session=" in " ".join(client.get("/tickets/mine").headers.getlist("Set-Cookie"))  # refreshed again
+
+
 def test_copied_cookie_stops_working_after_idle(app, client, auth, users):
     auth.login("req")
     _age(client, idle_s=31 * 60, since_login_s=31 * 60)

@@ -132,3 +132,21 @@ def test_admin_page_requires_admin(client, departments):
     make_user("req1", name="一般 職員")
     client.post("/login", data={"login": "req1", "password": "correct-horse-42"})
     assert client.get("/admin/directory").status_code == 403
+
+
+def test_deactivated_handler_with_open_tickets_is_reported_not_silently_orphaned(runner, departments, slapd, client, auth):
+    """A DX staff member gone from the directory while 主担当 of an open ticket: the dry run, the run and the admin
+    page name the ticket to reassign; the finished ticket is not listed."""
+    sync(runner)
+    takahashi = db.session.query(User).filter_by(login="takahashi").one()
+    requester = db.session.query(User).filter_by(login="yamada").one()
+    held = make_ticket(requester=requester, status="in_progress", main_handler=takahashi)
+    make_ticket(requester=requester, status="closed", main_handler=takahashi)
+    slapd.delete(dn_of("takahashi"))
+    line = "担当中の相談1件（" + held.number + "）の付け替えが必要です"
+    assert line in sync(runner, "--dry-run")
+    assert line in sync(runner)
+    assert accounts()["takahashi"][3] is False
+    make_user("local_admin", role="admin")
+    auth.login("local_admin")
+    assert line in client.get("/admin/directory").get_data(as_text=True)

@@ -125,3 +125,23 @@ def test_only_waiting_tickets_are_reminded(app, users, smtp_sink, status):
     factories.make_ticket(users["requester"], status=status, sla_paused_on=date(2026, 11, 2))
     assert run(REMIND, 2026, 11, 30) == "催促 0件"
     assert Ticket.query.count() == 1
+
+
+def test_reminder_and_digest_across_year_end_closure(app, users, smtp_sink):
+    """Waiting since Fri 12/25: business days 12/28, 1/4, 1/5, 1/6, 1/7 (closure 12/29–1/3) → reminded on 1/7 only;
+    the digest does nothing on a closure day and resumes on 1/4."""
+    dx = users["dx_staff"]
+    t = factories.make_ticket(users["requester"], status="waiting", sla_paused_on=date(2026, 12, 25))
+    factories.make_ticket(users["requester"], status="in_progress", main_handler=dx, resolution_due=date(2026, 12, 24),
+                          first_response_at=datetime(2026, 12, 1))
+    for day in [(2026, 12, 28), (2027, 1, 4), (2027, 1, 6)]:
+        assert run(REMIND, *day) == "催促 0件", day
+    for day in [(2026, 12, 29), (2026, 12, 31), (2027, 1, 3)]:
+        assert run(REMIND, *day) == "閉庁日のため何もしません", day
+    assert smtp_sink.to(users["requester"].email) == []
+    assert run(REMIND, 2027, 1, 7) == "催促 1件"
+    assert run(REMIND, 2027, 1, 8) == "催促 0件"
+    assert _count("ticket.reminder_sent", t) == 1
+    assert run(DIGEST, 2026, 12, 30, 9) == "閉庁日のため何もしません"
+    assert run(DIGEST, 2027, 1, 4, 9) == "期限超過のまとめ 1通"
+    assert len(smtp_sink.to(dx.email)) == 1

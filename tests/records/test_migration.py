@@ -8,7 +8,7 @@ from models import db
 from tests.conftest import make_config
 from tests.factories import make_ticket
 
-REVISION, PARENT = "19a1b2c3d4e5", "b15a62738495"
+REVISION, PARENT = "19a1b2c3d4e5", "e17a5c0b3d21"
 
 
 def _not_null(conn, table: str, column: str) -> bool:
