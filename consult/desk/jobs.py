@@ -21,6 +21,12 @@ from .sla import OVERDUE_LABELS, overdue_clause, overdue_kinds
 REMIND = "desk.remind_waiting"
 CLOSE = "desk.auto_close"
 DIGEST = "desk.overdue_digest"
+CLOSED_DAY = "閉庁日のため何もしません"
+
+
+def _mail_requester(ticket: Ticket, subject: str, template: str, days: int) -> None:
+    """Queue one of the jobs' mails to the ticket's requester (the mail template receives `days`)."""
+    notify._queue(ticket, notify._addresses([ticket.requester]), subject, template, days=days)
 
 
 def _waiting_since(ticket: Ticket):
@@ -33,7 +39,7 @@ def remind_waiting(now: datetime) -> str:
     """One reminder to the requester of a ticket silent in 回答待ち for CONSULT_REMIND_AFTER_DAYS business days."""
     today = to_jst_date(now)
     if not is_business_day(today):
-        return "閉庁日のため何もしません"
+        return CLOSED_DAY
     days = current_app.config["CONSULT_REMIND_AFTER_DAYS"]
     done = set(db.session.scalars(select(JobMark.key).where(JobMark.job == REMIND)))
     sent = 0
@@ -46,8 +52,7 @@ def remind_waiting(now: datetime) -> str:
             continue
         audit.record("ticket.reminder_sent", "ticket", ticket.id, None,
                      after={"waiting_since": since.isoformat(), "business_days": business_days_between(since, today)})
-        notify._queue(ticket, notify._addresses([ticket.requester]), f"相談 {ticket.number} について、お返事をお待ちしています",
-                      "waiting_reminder", days=days)
+        _mail_requester(ticket, f"相談 {ticket.number} について、お返事をお待ちしています", "waiting_reminder", days)
         db.session.commit()
         sent += 1
     notify.send_pending()
@@ -57,9 +62,8 @@ def remind_waiting(now: datetime) -> str:
 @register(CLOSE, "解決のまま確認のない相談を、所定の営業日が過ぎたら完了にする")
 def auto_close(now: datetime) -> str:
     """Close (完了) tickets left in 解決 for CONSULT_AUTO_CLOSE_DAYS business days: audit event and mail to the requester."""
-    today = to_jst_date(now)
-    if not is_business_day(today):
-        return "閉庁日のため何もしません"
+    if not is_business_day(to_jst_date(now)):
+        return CLOSED_DAY
     days = current_app.config["CONSULT_AUTO_CLOSE_DAYS"]
     closed = 0
     ids = db.session.scalars(select(Ticket.id).where(Ticket.status == "resolved", Ticket.resolved_at.is_not(None),
@@ -74,8 +78,7 @@ def auto_close(now: datetime) -> str:
         transitions.apply(ticket, "closed", None, now, notify_requester=False)
         audit.record("ticket.auto_closed", "ticket", ticket.id, None, after={"business_days": waited})
         inbox.add_status_changed(ticket, "resolved")
-        notify._queue(ticket, notify._addresses([ticket.requester]), f"相談 {ticket.number} を完了にしました",
-                      "auto_closed", days=days)
+        _mail_requester(ticket, f"相談 {ticket.number} を完了にしました", "auto_closed", days)
         try:
             db.session.commit()
         except StaleDataError:  # someone reopened or closed it meanwhile: their change wins
@@ -91,7 +94,7 @@ def overdue_digest(now: datetime) -> str:
     """One mail per handler and business day (from CONSULT_DIGEST_HOUR JST) listing their overdue open tickets."""
     today = to_jst_date(now)
     if not is_business_day(today):
-        return "閉庁日のため何もしません"
+        return CLOSED_DAY
     if to_jst(now).hour < current_app.config["CONSULT_DIGEST_HOUR"]:
         return f"{current_app.config['CONSULT_DIGEST_HOUR']}時より前のため送りません"
     if not mail.enabled():

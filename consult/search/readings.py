@@ -54,19 +54,30 @@ def reading_of(term: str) -> str | None:
     return r
 
 
-def reading_map(searcher, cache: dict, field: str) -> dict:
-    """reading -> [indexed terms], for this searcher (kept in its cache dict)."""
-    got = cache.get("readings")
+def lexicon_map(searcher, cache: dict, field: str, name: str, keys_of) -> dict:
+    """key -> [indexed terms of `field`] where `keys_of(term)` gives a term's keys, built once per searcher and
+    kept in its cache dict under `name`."""
+    got = cache.get(name)
     if got is not None:
         return got
     out: dict = {}
     for t in searcher.reader().lexicon(field):
         t = t.decode("utf-8") if isinstance(t, bytes) else t
-        r = reading_of(t)
-        if r and len(r) >= MIN_PIECE:
-            out.setdefault(r, []).append(t)
-    cache["readings"] = out
+        for key in keys_of(t):
+            out.setdefault(key, []).append(t)
+    cache[name] = out
     return out
+
+
+def _long_reading(term: str) -> tuple:
+    """The reading of `term` when it is long enough to be a piece of a kana query (() otherwise)."""
+    r = reading_of(term)
+    return (r,) if r and len(r) >= MIN_PIECE else ()
+
+
+def reading_map(searcher, cache: dict, field: str) -> dict:
+    """reading -> [indexed terms], for this searcher (kept in its cache dict)."""
+    return lexicon_map(searcher, cache, field, "readings", _long_reading)
 
 
 def kana_words(rmap: dict, run: str) -> list:
@@ -124,16 +135,7 @@ def groups_of(term: str) -> tuple:
 
 def group_map(searcher, cache: dict, field: str) -> dict:
     """SudachiDict synonym group id -> [indexed terms], for this searcher."""
-    got = cache.get("syngroups")
-    if got is not None:
-        return got
-    out: dict = {}
-    for t in searcher.reader().lexicon(field):
-        t = t.decode("utf-8") if isinstance(t, bytes) else t
-        for g in groups_of(t):
-            out.setdefault(g, []).append(t)
-    cache["syngroups"] = out
-    return out
+    return lexicon_map(searcher, cache, field, "syngroups", groups_of)
 
 
 def same_group(gmap: dict, term: str) -> list:

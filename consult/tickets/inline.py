@@ -5,17 +5,16 @@ document (no sandbox token re-enables it), so PDFs get the same `default-src 'no
 token; like images they are served with the type fixed by the extension (checked against the file's content at
 upload) and `nosniff`, so the bytes can never run as a page of this site."""
 
-from flask import abort, redirect, send_file, url_for
+from flask import redirect, send_file, url_for
 from flask_login import current_user, login_required
 
 from consult import audit
-from consult.errors import NotFound
 from models import db
 
 from . import bp, queries
 from .access import get_visible_ticket
 from .attachments import ALLOWED, content_disposition, extension
-from .store import source as store_source
+from .store import served
 
 INLINE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
                 "pdf": "application/pdf"}
@@ -46,12 +45,7 @@ def view_attachment(number, attachment_id):
     mimetype = inline_type(attachment)
     if mimetype is None:
         return redirect(url_for("tickets.download_attachment", number=number, attachment_id=attachment_id))
-    try:
-        source = store_source(attachment.stored_name)
-    except ValueError:
-        abort(404)
-    except FileNotFoundError:
-        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。") from None
+    source = served(attachment.stored_name)
     audit.record("attachment.viewed", "attachment", attachment.id, current_user,
                  after={"ticket": ticket.number, "name": attachment.original_name})
     db.session.commit()

@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import delete, select
 
-from consult.errors import DomainError
+from consult.errors import DomainError, NotFound
 from models import Attachment, AttachmentBlob, db, dialects
 
 from . import attachments as files
@@ -146,6 +146,17 @@ def source(stored_name: str):
     if not path.is_file():
         raise FileNotFoundError(stored_name)
     return path
+
+
+def served(stored_name: str):
+    """`source()` for a download or inline view: a name that is not a stored name, or a missing file, is the
+    Japanese 404 page."""
+    try:
+        return source(stored_name)
+    except ValueError:
+        raise NotFound("ファイルが見つかりません。") from None
+    except FileNotFoundError:
+        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。") from None
 
 
 class MigrationReport:

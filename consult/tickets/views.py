@@ -1,7 +1,7 @@
 """Requester pages: 相談する, 自分の相談, the ticket page and its actions, attachment downloads."""
 from collections import defaultdict
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from consult.auth.guards import roles_required
@@ -15,7 +15,7 @@ from .access import get_visible_ticket, visible_comments
 from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes
 from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
 from .similar import similar_open
-from .store import source as store_source
+from .store import served
 from .views_similar import TEXT_FIELDS, typed_text
 
 FILER_ROLES = ("requester", "dx_staff")
@@ -258,12 +258,7 @@ def download_attachment(number, attachment_id):
     """Download an attachment (always as a file, never shown inline)."""
     ticket = get_visible_ticket(number, current_user)
     attachment = queries.get_attachment(ticket, attachment_id, current_user)
-    try:
-        source = store_source(attachment.stored_name)
-    except ValueError:
-        abort(404)
-    except FileNotFoundError:
-        raise NotFound("ファイルが見つかりません。管理者にお問い合わせください。") from None
+    source = served(attachment.stored_name)
     lifecycle.record_download(ticket, attachment, current_user)
     response = send_file(source, mimetype=attachment.content_type, max_age=0, etag=False, conditional=False)
     response.headers["Content-Disposition"] = content_disposition(attachment.original_name, attachment.id)
