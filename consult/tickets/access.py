@@ -4,6 +4,9 @@ from sqlalchemy import ColumnElement, false, select, true
 from consult.errors import NotFound
 from models import Comment, Ticket, db
 
+#: Who may file a consultation (and use the pages that help while filing).
+FILER_ROLES = ("requester", "dx_staff")
+
 NOT_FOUND_MESSAGE = "相談が見つかりません。番号が正しいか、表示する権限があるかを確認してください。"
 
 

@@ -11,14 +11,13 @@ from consult.errors import ConflictError, DomainError, NotFound
 from consult.paging import page_number
 
 from . import bp, lifecycle, queries, satisfaction, service
-from .access import get_visible_ticket, visible_comments
+from .access import FILER_ROLES, get_visible_ticket, visible_comments
 from .attachments import ALLOWED, ALLOWED_LABEL, check_uploads, chosen_names, content_disposition, max_total_bytes
 from .forms import FREQUENCY_OTHER, IntakeForm, ListFilterForm, ReplyForm, StatusActionForm, parse_hours
 from .similar import similar_open
 from .store import served
 from .views_similar import TEXT_FIELDS, typed_text
 
-FILER_ROLES = ("requester", "dx_staff")
 DRAFT_MAX_BYTES = 256 * 1024
 
 

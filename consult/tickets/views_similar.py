@@ -5,9 +5,9 @@ from flask_login import current_user
 from consult.auth.guards import roles_required
 
 from . import bp
+from .access import FILER_ROLES
 from .similar import similar_open
 
-FILER_ROLES = ("requester", "dx_staff")
 TEXT_FIELDS = ("title", "purpose", "current_process", "problem")
 
 

@@ -82,6 +82,7 @@ MATRIX = [
     # cases
     ("cases.index", "GET", "/cases/", None, ANY_USER),
     ("cases.suggest", "GET", "/cases/suggest?q=押印", None, ANY_USER),
+    ("tickets.similar", "GET", "/tickets/similar?q=押印", None, ANY_USER),
     ("cases.show", "GET", "/cases/SEC-PUB", None, ANY_USER),
     ("cases.show", "GET", "/cases/SEC-DRAFT", None, row(LOGIN, 404, 404, 200, 200)),
     ("cases.show", "GET", "/cases/SEC-ARCH", None, row(LOGIN, 404, 404, 200, 200)),
