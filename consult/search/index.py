@@ -159,7 +159,9 @@ def case_to_doc(case: dict) -> dict:
     return doc
 
 
-def _writer(ix, timeout: float | None):
+def open_writer(ix, timeout: float | None):
+    """A writer of `ix`, waiting up to `timeout` seconds (WRITE_TIMEOUT when None) for the index lock; IndexBusyError
+    when another process holds it that long."""
     try:
         return ix.writer(timeout=WRITE_TIMEOUT if timeout is None else timeout)
     except LockError as exc:
@@ -173,7 +175,7 @@ def upsert_cases(ix, cases, timeout: float | None = None) -> int:
     docs = [case_to_doc(c) for c in cases]
     if not docs:
         return 0
-    w = _writer(ix, timeout)
+    w = open_writer(ix, timeout)
     try:
         for d in docs:
             w.update_document(**d)
@@ -181,7 +183,7 @@ def upsert_cases(ix, cases, timeout: float | None = None) -> int:
         w.cancel()
         raise
     w.commit()
-    _mark_stale(ix)
+    mark_stale(ix)
     return len(docs)
 
 
@@ -190,7 +192,7 @@ def delete_cases(ix, refs, timeout: float | None = None) -> int:
     refs = [str(r) for r in refs]
     if not refs:
         return 0
-    w = _writer(ix, timeout)
+    w = open_writer(ix, timeout)
     try:
         for r in refs:
             w.delete_by_term("ref", r)
@@ -198,7 +200,7 @@ def delete_cases(ix, refs, timeout: float | None = None) -> int:
         w.cancel()
         raise
     w.commit()
-    _mark_stale(ix)
+    mark_stale(ix)
     return len(refs)
 
 
@@ -255,7 +257,7 @@ def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _cache_forget(path)
+    forget_searcher(path)
     return count
 
 
@@ -274,7 +276,7 @@ def _inode(path: str):
         return None
 
 
-def _mark_stale(ix) -> None:
+def mark_stale(ix) -> None:
     """After a write in this process, make the next get_searcher() refresh at once."""
     path = os.path.abspath(getattr(ix.storage, "folder", "") or f"mem:{id(ix)}")
     with _lock:
@@ -300,7 +302,8 @@ def _close_retired(now: float, everything: bool = False) -> None:
             pass
 
 
-def _cache_forget(path: str) -> None:
+def forget_searcher(path: str) -> None:
+    """Close and drop this process's cached searcher of the index at `path` (after the directory was swapped)."""
     with _lock:
         entry = _searchers.pop(os.path.abspath(path), None)
     if entry:

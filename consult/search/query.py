@@ -91,6 +91,44 @@ class Hit:
     def matched(self) -> int:
         return self._covered()[1]
 
+    # What a result row shows, so that pages never read the index's stored fields themselves.
+
+    @property
+    def resolution_type(self) -> str:
+        """解決方法の種類."""
+        return self.fields.get("resolution_type") or ""
+
+    @property
+    def category(self) -> str:
+        """分類."""
+        return self.fields.get("category") or ""
+
+    @property
+    def published_at(self):
+        """When the case was published (naive UTC), or None."""
+        return self.fields.get("published_at")
+
+    @property
+    def hours_saved(self) -> int | None:
+        """年間削減時間, None when the case does not say."""
+        known = (self.fields.get("meta") or {}).get("hours_known")
+        return self.fields.get("hours_saved") if known else None
+
+    @property
+    def helpful_count(self) -> int:
+        """「役に立った」 count."""
+        return self.fields.get("helpful_count") or 0
+
+    @property
+    def tools(self) -> list[str]:
+        """Tools named by the case."""
+        return [t for t in (self.fields.get("tools") or "").split(",") if t]
+
+    @property
+    def tags(self) -> list[str]:
+        """Tags of the case."""
+        return [t for t in (self.fields.get("tags") or "").split(",") if t]
+
     def __repr__(self):
         return f"Hit(ref={self.ref!r}, title={self.title!r}, score={self.score:.3f}, " \
                f"coverage={self.coverage:.2f}, matched={self.matched})"

@@ -203,7 +203,7 @@ def forget_index() -> None:
     """Drop the cached index object (after a rebuild swapped the directory)."""
     with _ix_lock:
         _indexes.pop(index_path(), None)
-    index._cache_forget(index_path())
+    index.forget_searcher(index_path())
 
 
 _healing = threading.Lock()
@@ -327,7 +327,7 @@ def _apply(path: str, refs: set[str], timeout: float) -> int:
     if ix is None:  # never heal here: the host lock is held
         ix = index.open_index(path, create=False)
     cases = {c.ref: c for c in db.session.scalars(select(Case).where(Case.ref.in_(refs)))}
-    writer = index._writer(ix, max(timeout, 0.05))
+    writer = index.open_writer(ix, max(timeout, 0.05))
     try:
         for ref in refs:
             case = cases.get(ref)
@@ -339,7 +339,7 @@ def _apply(path: str, refs: set[str], timeout: float) -> int:
         writer.cancel()
         raise
     writer.commit()
-    index._mark_stale(ix)
+    index.mark_stale(ix)
     return len(refs)
 
 
