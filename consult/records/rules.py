@@ -4,14 +4,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from consult import audit
+from consult import audit, transactions
 from consult.errors import ConflictError, DomainError, NotFound
 from models import Category, RetentionRule, db, utcnow
 from models.records import ACTION_LABELS, RETENTION_YEARS
 
-CONFLICT = "ほかの管理者が先にこの分類の保存期間を変更しました。現在の設定を確認してから、もう一度保存してください。"
+CONFLICT = transactions.conflict_message("この分類の保存期間", who="ほかの管理者")
 
 
 @dataclass
@@ -99,9 +98,5 @@ def set_rule(category_id: int | None, years: int | None, action: str, expected_v
     db.session.flush()
     audit.record("retention.rule_updated", "retention_rule", rule.id, actor, before=before,
                  after={"category_id": category_id, "years": years, "action": action})
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError) as exc:
-        db.session.rollback()
-        raise ConflictError(CONFLICT) from exc
+    transactions.commit(CONFLICT, also=(IntegrityError,))
     return rule

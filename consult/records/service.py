@@ -5,9 +5,8 @@ from functools import wraps
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from consult import audit
+from consult import audit, transactions
 from consult.errors import ConflictError, DomainError, NotAllowed, NotFound
 from models import Category, Department, RecordRetention, Ticket, db, utcnow
 from models.records import ACTION_LABELS, STATE_LABELS, years_label
@@ -15,7 +14,7 @@ from models.records import ACTION_LABELS, STATE_LABELS, years_label
 from . import rules, schedule
 
 STATE_TEXT = STATE_LABELS
-CONFLICT = "ほかの人が先にこの記録の保存期間の状態を変更しました。最新の状態を確認してから、もう一度操作してください。"
+CONFLICT = transactions.conflict_message("この記録の保存期間の状態")
 
 
 @dataclass
@@ -122,11 +121,7 @@ def _check(ret: RecordRetention, expected_version: int | None) -> None:
 
 def _commit() -> None:
     """Commit; a concurrent change of the same retention row is a ConflictError."""
-    try:
-        db.session.commit()
-    except (StaleDataError, IntegrityError) as exc:
-        db.session.rollback()
-        raise ConflictError(CONFLICT) from exc
+    transactions.commit(CONFLICT, also=(IntegrityError,))
 
 
 def _atomic(operation):
