@@ -23,6 +23,15 @@ def facet_url(param: str, value: str | None = None) -> str:
     return url_with_query("cases.index", {k: v for k, v in args.items() if v})
 
 
+def source_disposed(case) -> str:
+    """「保存期間満了により廃棄済み」 when the ticket the case was drafted from has been disposed of, else ''."""
+    if case is None or not case.source_ticket_id:
+        return ""
+    from consult.records.disposal import DISPOSED_LABEL, tombstone
+
+    return DISPOSED_LABEL if tombstone(case.source_ticket_id) is not None else ""
+
+
 def ticket_sections(ticket, user) -> dict:
     """What the staff ticket page shows of the knowledge base: the case drafted from the ticket (or whether one may be
     drafted now) and the published cases close to its text."""

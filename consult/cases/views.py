@@ -6,7 +6,7 @@ from consult.core.negotiation import wants_json
 from consult.errors import DomainError
 from consult.paging import page_number
 
-from . import bp, browse, service, usage
+from . import bp, browse, helpers, service, usage
 from .forms import ActionForm
 
 
@@ -38,6 +38,7 @@ def show(ref):
         "similar": browse.similar(case),
         "voted": service.has_voted(case, current_user),
         "form": ActionForm(),
+        "source_disposed": helpers.source_disposed(case),
     }
     if current_user.is_staff:
         context["revisions"] = service.revisions(case)

@@ -8,7 +8,7 @@ from consult.markup import render_markdown
 from consult.paging import page_number
 from models import CASE_STATUS_LABELS
 
-from . import anonymize, bp, browse, service
+from . import anonymize, bp, browse, helpers, service
 from .forms import ActionForm, CaseForm
 
 MARKDOWN_FIELDS = ("problem", "cause", "solution", "effect")
@@ -72,7 +72,7 @@ def _render_editor(form, case=None, error=None, preview=False, status=200, typed
     return render_template(
         "cases/edit.html", title=(f"事例の編集 {case.ref}" if case else "事例を書く"), form=form, case=case,
         error=error, previews=previews, findings=findings, highlighted=highlighted, acknowledged=acknowledged,
-        vocab=browse.vocabulary(), field_labels=dict(HIGHLIGHTED),
+        vocab=browse.vocabulary(), field_labels=dict(HIGHLIGHTED), source_disposed=helpers.source_disposed(case),
     ), status
 
 

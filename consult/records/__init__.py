@@ -34,14 +34,4 @@ def tombstone_for_disposed_ticket():
     return render_template("records/tombstone.html", title=f"{entry.number}（廃棄済み）", ticket=ticket, entry=entry), status
 
 
-@bp.app_template_global()
-def disposed_label(ticket_id) -> str:
-    """「保存期間満了により廃棄済み」 when the ticket was disposed, else ''."""
-    if not ticket_id:
-        return ""
-    from .disposal import DISPOSED_LABEL, tombstone
-
-    return DISPOSED_LABEL if tombstone(ticket_id) is not None else ""
-
-
 from . import views  # noqa: E402,F401
