@@ -1,4 +1,4 @@
-"""Searching the case index: query building, ranking, snippets, facets, suggestions.
+"""Searching the case index: query building, ranking, facets, suggestions (snippets: snippets.py).
 
 Queries never go through Whoosh's query language: the text is analysed like the documents,
 so syntax characters and unbalanced quotes are plain text and nothing raises.  Long texts
@@ -7,13 +7,12 @@ so syntax characters and unbalanced quotes are plain text and nothing raises.  L
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import partial
 
 import numpy as np
 from whoosh import query as wq
@@ -21,6 +20,8 @@ from whoosh import query as wq
 from . import readings, semantic, vectors
 from .docsets import bits_to_ids, docsets, ids_to_bits
 from .index import FACET_FIELDS, get_searcher
+from .snippets import snippet_html
+from .snippets import units as _units
 
 __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
            "MAX_TERMS", "MIN_COVERAGE", "RELATIVE_CUTOFF"]
@@ -37,7 +38,6 @@ RELATIVE_CUTOFF = 0.45   # suggest(): minimum score relative to the best hit
 SEARCH_FIELD = "text"     # title + keywords + body (see index.make_schema)
 TITLE_FIELD = "title"     # small; a match there lifts a case
 SORTS = {"newest": "published_at", "helpful": "helpful_count", "hours": "hours_saved"}
-SNIPPET_CHARS = 120
 FUZZY_FACTOR = 0.7       # weight of a near term standing in for an unknown one
 READING_FACTOR = 0.8     # weight of an indexed word found through its reading (kana, 清算)
 SYNGROUP_SIMILARITY = 1.0  # SudachiDict synonym groups: treated as related words of this similarity
@@ -537,57 +537,6 @@ def _lazy_coverage(sets, docnums, plan: _Plan):
             memo.update(_coverage(sets, docnums, plan))
         return memo.get(docnum, (0.0, 0))
     return get
-
-
-# --------------------------------------------------------------------------- snippets
-
-
-@lru_cache(maxsize=2048)
-def _cached_units(analyzer, text: str):
-    return tuple(analyzer.units(text))
-
-
-def _units(analyzer, text: str):
-    if hasattr(analyzer, "units"):
-        return _cached_units(analyzer, text)
-    return [(t.text, t.startchar, t.endchar) for t in analyzer(text, chars=True)]
-
-
-def snippet_html(analyzer, text: str, terms, width: int = SNIPPET_CHARS) -> str:
-    """HTML snippet of ``text`` around the densest group of ``terms``, marked with <mark>;
-    everything else is HTML-escaped."""
-    text = text or ""
-    wanted = set(terms)
-    spans = sorted({(b, e) for t, b, e in _units(analyzer, text) if t in wanted})
-    merged = []
-    for b, e in spans:
-        if merged and b <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([b, e])
-    start = 0
-    if merged:
-        best, best_n = merged[0][0], 0
-        for i, (b, _) in enumerate(merged):
-            n = sum(1 for x, y in merged[i:] if y <= b + width)
-            if n > best_n:
-                best, best_n = b, n
-        start = max(0, best - width // 6)
-        nl = text.rfind("\n", start, best)
-        if nl >= 0:
-            start = nl + 1
-    end = min(len(text), start + width)
-    out, pos = [], start
-    for b, e in merged:
-        if e <= start or b >= end:
-            continue
-        b, e = max(b, start), min(e, end)
-        out.append(html.escape(text[pos:b]))
-        out.append("<mark>" + html.escape(text[b:e]) + "</mark>")
-        pos = e
-    out.append(html.escape(text[pos:end]))
-    body = "".join(out).replace("\n", " ")
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
 def _hit(searcher, docnum, stored, terms, coverage, score) -> Hit:

@@ -11,7 +11,7 @@ import pytest
 
 from consult.search import index as sindex
 from consult.search import query as squery
-from consult.search.query import snippet_html
+from consult.search.snippets import snippet_html
 
 DEMO = Path(__file__).resolve().parents[2] / "consult" / "demo" / "cases.jsonl"
 
