@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date, timedelta
+from functools import lru_cache
 
 from sqlalchemy import ARRAY, Date, Integer, LargeBinary, bindparam, cast, func, literal, select, text
 from sqlalchemy.sql import ColumnElement, Select
@@ -66,9 +67,17 @@ def int_lookup(name_: str, values: tuple[int, ...]):
         # generic plan of the prepared statement (psycopg prepares after 5 runs) would cast the array for every row.
         table = select(cast(bindparam(name_, list(values), type_=ARRAY(Integer)), ARRAY(Integer))).scalar_subquery()
         return lambda index: table[index + 1]  # PostgreSQL arrays start at 1
-    width = len(str(max(values, default=0)))
-    blob = bindparam(name_, b"".join(b"%0*d" % (width, n) for n in values), type_=LargeBinary)
+    digits, width = _digit_blob(values)
+    blob = bindparam(name_, digits, type_=LargeBinary)
     return lambda index: cast(func.substr(blob, index * width + 1, width), Integer)
+
+
+@lru_cache(maxsize=16)
+def _digit_blob(values: tuple[int, ...]) -> tuple[bytes, int]:
+    """`values` as fixed-width decimal digits in one blob, and the width (SQLite's lookup table; the same calendar
+    span is asked for on every dashboard, so it is encoded once)."""
+    width = len(str(max(values, default=0)))
+    return b"".join(b"%0*d" % (width, n) for n in values), width
 
 
 def ordered_string_agg(column, separator: str, order_by, where, correlate) -> ColumnElement:
