@@ -2,7 +2,6 @@
 from models import User, db
 
 from .canned import active_replies, fill
-from .links import related
 from .panel import panel_context
 from .reply_status import reply_then_context
 
@@ -17,8 +16,3 @@ def staff_sections(ticket, forms: dict | None = None) -> dict:
         "canned_replies": [(r.title, fill(r.body, ticket)) for r in active_replies()],
         "filed_by_name": filed_by.name if filed_by is not None else "",
     }
-
-
-def related_tickets(ticket, user) -> list:
-    """関連する相談 of `ticket` that `user` may see."""
-    return related(ticket, user)

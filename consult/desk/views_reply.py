@@ -5,8 +5,8 @@ from flask_login import current_user
 from consult.auth.guards import staff_required
 from consult.errors import ConflictError, DomainError, NotAllowed, NotFound
 from consult.tickets.access import get_visible_ticket
-from consult.tickets.attachments import check_uploads, chosen_names
-from consult.tickets.forms import ReplyForm
+from consult.tickets.attachments import chosen_names
+from consult.tickets.views import _render_show, posted_reply  # the ticket page is the tickets blueprint's
 from models import STATUS_LABELS
 
 from . import bp
@@ -15,8 +15,6 @@ from .reply_status import TARGETS, reply_and_set_status, resolve_form
 
 def _show(ticket, status, form, message, files):
     """The ticket page again with the reply (and resolution fields) kept and the message."""
-    from consult.tickets.views import _render_show  # the ticket page is the tickets blueprint's
-
     return _render_show(ticket, status, form, message, chosen_names(files))
 
 
@@ -26,18 +24,14 @@ def reply_then(number):
     """Send the public reply and change the status to 回答待ち or 解決 in one step."""
     ticket = get_visible_ticket(number, current_user)
     target = request.form.get("then", "")
-    form = ReplyForm()
-    files = request.files.getlist(form.attachments.name)
-    valid = form.validate_on_submit()
-    uploads, upload_errors = check_uploads(files)
-    form.attachments.errors = list(form.attachments.errors) + upload_errors
+    form, files, uploads, ok = posted_reply()
     if target not in TARGETS:
         return _show(ticket, 400, form, "変更後の状態が正しくありません。", files)
     rf = resolve_form(ticket, posted=True)
     if target == "resolved" and not rf.validate():
         messages = [m for name, msgs in rf.errors.items() if name != "csrf_token" for m in msgs]
         return _show(ticket, 422, form, "解決にするには次を確認してください：" + "、".join(messages), files)
-    if not valid or upload_errors:
+    if not ok:
         return _show(ticket, 422, form, None, files)
     resolution = {"root_cause": rf.root_cause.data, "resolution_type": rf.resolution_type.data,
                   "resolution_summary": rf.resolution_summary.data, "hours_saved_per_year": rf.hours_saved_per_year.data}

@@ -6,7 +6,7 @@ from consult import audit
 from consult.errors import DomainError, NotAllowed
 from models import SATISFACTION_LABELS, TicketSatisfaction, db, utcnow
 
-from .transitions import roles_of as actor_roles
+from .transitions import roles_of
 
 MAX_COMMENT = 2000
 
@@ -18,13 +18,13 @@ def rating_of(ticket) -> TicketSatisfaction | None:
 
 def can_rate(ticket, user) -> bool:
     """A requester of the ticket's department, on a 完了 ticket not rated yet."""
-    return (ticket.status == "closed" and "requester" in actor_roles(ticket, user) and not user.is_staff
+    return (ticket.status == "closed" and "requester" in roles_of(ticket, user) and not user.is_staff
             and rating_of(ticket) is None)
 
 
 def record_rating(ticket, rating, comment: str, actor) -> TicketSatisfaction:
     """Store the rating and comment (audited); only once, only for a 完了 ticket, only by its department."""
-    if "requester" not in actor_roles(ticket, actor) or actor.is_staff:
+    if "requester" not in roles_of(ticket, actor) or actor.is_staff:
         raise NotAllowed("満足度は相談した所属の方だけが回答できます。")
     if ticket.status != "closed":
         raise DomainError("満足度は、相談が完了してから回答できます。")

@@ -141,14 +141,26 @@ def mine():
     return render_template("tickets/mine.html", form=form, page=page, filtered=bool(status or q or scope == "mine"))
 
 
+def posted_reply():
+    """The posted reply form with its attachments checked (the ticket page's reply and the staff reply-then):
+    (form, files, uploads, whether both are valid); file errors are added to the form's attachment field."""
+    form = ReplyForm()
+    files = request.files.getlist(form.attachments.name)
+    valid = form.validate_on_submit()
+    uploads, upload_errors = check_uploads(files)
+    form.attachments.errors = list(form.attachments.errors) + upload_errors
+    return form, files, uploads, valid and not upload_errors
+
+
 def page_sections(ticket, user) -> dict:
     """What the ticket page shows beyond the ticket and its conversation, built here so that templates load no
     data: 満足度 and 関連する相談 for everyone; for DX staff the side panel, reply-then buttons and 定型文 (desk) and the
     case drafted from the ticket with the similar published cases (knowledge base)."""
     from consult.cases.helpers import ticket_sections
-    from consult.desk.page import related_tickets, staff_sections
+    from consult.desk.links import related
+    from consult.desk.page import staff_sections
 
-    sections = {"satisfaction": satisfaction.page_state(ticket, user), "related": related_tickets(ticket, user)}
+    sections = {"satisfaction": satisfaction.page_state(ticket, user), "related": related(ticket, user)}
     if user.is_staff:
         sections.update(staff_sections(ticket))
         sections.update(ticket_sections(ticket, user))
@@ -189,12 +201,8 @@ def show(number):
 def reply(number):
     """Post a public reply with attachments."""
     ticket = get_visible_ticket(number, current_user)
-    form = ReplyForm()
-    files = request.files.getlist(form.attachments.name)
-    valid = form.validate_on_submit()
-    uploads, upload_errors = check_uploads(files)
-    form.attachments.errors = list(form.attachments.errors) + upload_errors
-    if valid and not upload_errors:
+    form, files, uploads, ok = posted_reply()
+    if ok:
         try:
             lifecycle.reply(ticket, form.body.data, uploads, current_user)
         except ConflictError as exc:
