@@ -45,7 +45,10 @@ def test_queue_is_dense_and_remembers_folded_filters(e2e):
     panel = page.locator("#desk-filter-panel")
     assert panel.get_attribute("open") is not None  # open by default, as before
     open_rows = rows_in_view(page)
-    page.locator("#desk-filter-panel > summary").click()
+    # The state is written within the click itself: "toggle" fires a task later, and a reload in between lost it.
+    cookie = page.evaluate("""() => { document.querySelector('#desk-filter-panel > summary').click();
+                                      return document.cookie; }""")
+    assert "desk_filters=closed" in cookie, cookie
     assert panel.get_attribute("open") is None
     page.reload()
     assert page.locator("#desk-filter-panel").get_attribute("open") is None, "the folded state is not remembered"
