@@ -29,13 +29,14 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from models import db
 
-    from .core.extensions import csrf, limiter, login_manager, migrate
+    from .core.extensions import csrf, limiter, login_manager, migrate, search_state
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    search_state.init_app(app)
 
     from .core import web
 

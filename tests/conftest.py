@@ -6,7 +6,6 @@ configuration and reused by every test asking for that configuration, as indico 
 from empty tables, its own configuration (restored from a snapshot), its own directories for the search index,
 attachments and instance files (under its tmp_path), and fresh rate-limit counters. The schema comes from the
 Alembic migrations (`flask db upgrade`), exactly what a deployment gets."""
-import contextlib
 import copy
 import logging
 import os
@@ -205,18 +204,9 @@ def _app_cache():
 def _forget_search_state(tmp_path: Path) -> None:
     """Close the searchers and drop the index objects this process keeps for directories of this test (each test
     has its own index directory, so no test can see another's; this frees their files)."""
-    from consult.search import index, sync
+    from consult.search.state import search_state
 
-    inside = os.path.join(os.path.abspath(tmp_path), "")
-    # Tolerant of a rework of these modules' private state (it would only leave files open until the end).
-    indexes, searchers = getattr(sync, "_indexes", {}), getattr(index, "_searchers", {})
-    with getattr(sync, "_ix_lock", contextlib.nullcontext()):
-        for path in [p for p in indexes if p.startswith(inside)]:
-            indexes.pop(path, None)
-    with getattr(index, "_lock", contextlib.nullcontext()):
-        entries = [searchers.pop(p) for p in list(searchers) if p.startswith(inside)]
-    for entry in entries:
-        entry["searcher"].close()
+    search_state.forget(str(tmp_path))
 
 
 @pytest.fixture
@@ -310,18 +300,14 @@ def count_queries(app):
 
     @contextmanager
     def counting():
-        import time
-
-        from consult.search import sync
+        from consult.search.state import search_state
 
         counter = QueryCounter()
-        saved = dict(sync._last)  # the per-request index catch-up (every 1 s) and check: not while counting
-        sync._last.update(catch_up=time.monotonic() + 3600, verify=time.monotonic() + 3600)
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
-            sync._last.update(saved)
+        with search_state.repairs_paused():  # the per-request index catch-up (every 1 s) and check: not counted
+            event.listen(db.engine, "before_cursor_execute", counter)
+            try:
+                yield counter
+            finally:
+                event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting

@@ -5,6 +5,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from consult.search.state import search_state  # noqa: F401 - what this process holds for search (search/state.py)
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

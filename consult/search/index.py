@@ -13,7 +13,6 @@ import itertools
 import os
 import shutil
 import tempfile
-import threading
 import time
 from datetime import datetime
 
@@ -23,6 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 
 from .analysis import JapaneseAnalyzer
+from .state import search_state
 
 __all__ = ["IndexBusyError", "IndexOutdatedError", "make_schema", "open_index", "upsert_cases",
            "delete_cases", "rebuild", "get_searcher", "case_to_doc", "FACET_FIELDS",
@@ -263,8 +263,6 @@ def rebuild(path: str, cases, progress=None, analyzer=None, procs: int | None = 
 
 # --------------------------------------------------------------------------- searchers
 
-_lock = threading.Lock()
-_searchers: dict[str, dict] = {}  # path -> {ix, searcher, facets, checked, inode}
 REFRESH_EVERY = 0.0  # seconds between freshness checks: every search (a stat and a listdir, ~0.1 ms), so a
 # change another process (the follower) applied is seen by the next search, not up to 0.5 s later
 
@@ -279,23 +277,22 @@ def _inode(path: str):
 def mark_stale(ix) -> None:
     """After a write in this process, make the next get_searcher() refresh at once."""
     path = os.path.abspath(getattr(ix.storage, "folder", "") or f"mem:{id(ix)}")
-    with _lock:
-        entry = _searchers.get(path)
+    with search_state.searcher_lock:
+        entry = search_state.searchers.get(path)
         if entry is not None:
             entry["checked"] = float("-inf")
 
 
 RETIRE_AFTER = 30.0  # seconds an old searcher stays open for the threads still reading it
-_retired: list = []    # (monotonic time, searcher); files are read without mmap, so close them
 
 
 def _retire(searcher) -> None:
-    _retired.append((time.monotonic(), searcher))
+    search_state.retired.append((time.monotonic(), searcher))
 
 
 def _close_retired(now: float, everything: bool = False) -> None:
-    while _retired and (everything or now - _retired[0][0] >= RETIRE_AFTER):
-        _, searcher = _retired.pop(0)
+    while search_state.retired and (everything or now - search_state.retired[0][0] >= RETIRE_AFTER):
+        _, searcher = search_state.retired.pop(0)
         try:
             searcher.close()
         except Exception:  # noqa: S110 - a damaged index may fail to close; it is gone anyway
@@ -304,18 +301,18 @@ def _close_retired(now: float, everything: bool = False) -> None:
 
 def forget_searcher(path: str) -> None:
     """Close and drop this process's cached searcher of the index at `path` (after the directory was swapped)."""
-    with _lock:
-        entry = _searchers.pop(os.path.abspath(path), None)
+    with search_state.searcher_lock:
+        entry = search_state.searchers.pop(os.path.abspath(path), None)
     if entry:
         _retire(entry["searcher"])
 
 
 def close_all() -> None:
     """Close every cached and retired searcher (tests, shutdown)."""
-    with _lock:
-        for entry in _searchers.values():
+    with search_state.searcher_lock:
+        for entry in search_state.searchers.values():
             _retire(entry["searcher"])
-        _searchers.clear()
+        search_state.searchers.clear()
         _close_retired(time.monotonic(), everything=True)
 
 
@@ -331,8 +328,8 @@ def get_searcher(ix_or_path, force: bool = False):
         ix = ix_or_path
         path = os.path.abspath(getattr(ix.storage, "folder", "") or f"mem:{id(ix)}")
     now = time.monotonic()
-    with _lock:
-        entry = _searchers.get(path)
+    with search_state.searcher_lock:
+        entry = search_state.searchers.get(path)
         _close_retired(now)
         if entry is not None and ix is not None and entry["ix"] is not ix:
             _retire(entry["searcher"])
@@ -354,5 +351,5 @@ def get_searcher(ix_or_path, force: bool = False):
             ix = ix if ix is not None else storage(path).open_index()
             entry = {"ix": ix, "searcher": ix.searcher(), "facets": {}, "checked": now,
                      "inode": ino}
-            _searchers[path] = entry
+            search_state.searchers[path] = entry
         return entry["searcher"], entry["facets"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -22,6 +21,7 @@ from .docsets import bits_to_ids, docsets, ids_to_bits
 from .index import FACET_FIELDS, get_searcher
 from .snippets import snippet_html
 from .snippets import units as _units
+from .state import search_state
 
 __all__ = ["Hit", "SearchResult", "search", "suggest", "similar", "query_terms",
            "MAX_TERMS", "MIN_COVERAGE", "RELATIVE_CUTOFF"]
@@ -278,7 +278,6 @@ def _plan(searcher, text: str, max_terms: int, cache=None) -> _Plan:
 # --------------------------------------------------------------------------- vocabulary
 
 SYNONYM_FACTOR = 0.9     # weight of a word of a desk-added synonym group (検索語の辞書)
-_vocab: dict = {"version": None, "groups": ()}
 
 
 def set_vocabulary(groups, version) -> None:
@@ -292,23 +291,23 @@ def set_vocabulary(groups, version) -> None:
         words = [w.strip() for w in words if w and w.strip()]
         if len(words) >= 2:
             prepared.append(tuple((normalize(w), w) for w in words))
-    _vocab.update(version=version, groups=tuple(prepared))
+    search_state.vocabulary.update(version=version, groups=tuple(prepared))
 
 
 def vocabulary_version():
-    return _vocab["version"]
+    return search_state.vocabulary["version"]
 
 
 def _vocabulary_groups(searcher, text, counts):
     """[(head, [indexed terms])] for the desk's synonym groups that the text mentions."""
-    if not _vocab["groups"]:
+    if not search_state.vocabulary["groups"]:
         return []
     from .analysis import normalize
 
     analyzer = searcher.schema[SEARCH_FIELD].analyzer
     norm = normalize(text)
     out = []
-    for gi, group in enumerate(_vocab["groups"]):
+    for gi, group in enumerate(search_state.vocabulary["groups"]):
         present = [w for nw, w in group if nw and nw in norm]
         if not present:
             continue
@@ -553,7 +552,6 @@ def _hit(searcher, docnum, stored, terms, coverage, score) -> Hit:
 SUGGEST_CACHE = 512  # suggestion lists kept per searcher (a ticket page shows the same ones)
 RESULT_CACHE = 128   # search pages kept per searcher: people ask the same things (Excel, 押印, RPA …)
 SIMILAR_CACHE = 512  # similar-case lists kept per searcher (a case page shows the same ones)
-_memo_lock = threading.Lock()
 
 
 def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance",
@@ -566,7 +564,7 @@ def search(ix, text: str, limit: int = 10, filters=None, sort: str = "relevance"
     Pages are kept with the searcher (``_remember``) until the next commit."""
     searcher, cache = get_searcher(ix)
     key = (text, limit, _frozen(filters), sort, page, tuple(_facet_names(facets)), max_terms,
-           _vocab["version"])
+           search_state.vocabulary["version"])
     res = _remember(cache, "search", key, RESULT_CACHE,
                     lambda: _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms))
     return replace(res, hits=list(res.hits))  # callers may reorder or cut their list, not the cached one
@@ -774,7 +772,7 @@ def suggest(ix, text: str, limit: int = 5, filters=None, min_coverage: float = M
         return tuple(h for h in res.hits if h.score >= relative * top and h.coverage >= min_coverage
                      and h.matched >= need)
 
-    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched, _vocab["version"])
+    key = (text, limit, _frozen(filters), min_coverage, relative, min_matched, search_state.vocabulary["version"])
     return list(_remember(cache, "suggest", key, SUGGEST_CACHE, compute))
 
 
@@ -782,13 +780,13 @@ def _remember(cache: dict, name: str, key, size: int, compute):
     """``compute()``, kept under ``key`` in the searcher's cache ``name`` (least recently used
     beyond ``size``).  The searcher's cache dies with it, at the next commit, so an answer is
     never stale; two threads computing the same key at once both compute it, harmlessly."""
-    with _memo_lock:
+    with search_state.memo_lock:
         memo = cache.setdefault(name, OrderedDict())
         if key in memo:
             memo.move_to_end(key)
             return memo[key]
     value = compute()
-    with _memo_lock:
+    with search_state.memo_lock:
         memo[key] = value
         while len(memo) > size:
             memo.popitem(last=False)

@@ -16,23 +16,21 @@ kept per process (it never changes).
 from __future__ import annotations
 
 import re
-import threading
 
 from .analysis import _sudachi, fold
+from .state import search_state
 
 __all__ = ["reading_map", "kana_words", "homophones", "reading_of"]
 
 _KANA_RUN = re.compile(r"^[\u3041-\u3096\u30a1-\u30faー]+$")
 _HAS_KANJI = re.compile(r"[\u3400-\u9fff々]")
-_memo: dict = {}
-_lock = threading.Lock()
 MAX_PIECES = 3     # a kana run is cut into at most this many indexed words ...
 MIN_PIECE = 2      # ... of at least this many kana each
 
 
 def reading_of(term: str) -> str | None:
     """Katakana reading of an indexed term (None for Latin words and unknown readings)."""
-    r = _memo.get(term, False)
+    r = search_state.readings.get(term, False)
     if r is not False:
         return r
     r = None
@@ -47,10 +45,10 @@ def reading_of(term: str) -> str | None:
                 break
             parts.append(fold(m.reading_form()))
         r = "".join(parts) if parts else None
-    with _lock:
-        if len(_memo) > 500_000:
-            _memo.clear()
-        _memo[term] = r
+    with search_state.memo_lock:
+        if len(search_state.readings) > 500_000:
+            search_state.readings.clear()
+        search_state.readings[term] = r
     return r
 
 
@@ -112,12 +110,11 @@ def homophones(rmap: dict, term: str) -> list:
 
 # --------------------------------------------------------------------------- synonym groups
 
-_groups_memo: dict = {}
 
 
 def groups_of(term: str) -> tuple:
     """SudachiDict synonym group ids of a term read as one dictionary word (() otherwise)."""
-    g = _groups_memo.get(term)
+    g = search_state.synonym_groups.get(term)
     if g is not None:
         return g
     g = ()
@@ -126,10 +123,10 @@ def groups_of(term: str) -> tuple:
         ms = tok.tokenize(term)
         if len(ms) == 1 and not ms[0].is_oov():
             g = tuple(ms[0].synonym_group_ids())
-    with _lock:
-        if len(_groups_memo) > 500_000:
-            _groups_memo.clear()
-        _groups_memo[term] = g
+    with search_state.memo_lock:
+        if len(search_state.synonym_groups) > 500_000:
+            search_state.synonym_groups.clear()
+        search_state.synonym_groups[term] = g
     return g
 
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 
 import numpy as np
 
 from . import vectors
+from .state import search_state
 
 __all__ = ["available", "expansions", "expansions_of", "soft_scores", "build", "RESOURCE"]
 
@@ -36,21 +36,19 @@ SOFT_PER_WORD = 5           # ... the best this many per query word
 SOFT_ROWS = 60              # vector rows looked at per query word (several words share a row)
 SHARED_ROW = 0.7            # similarity of another word of the same row (the wheel's vectors
                             # map rare words onto the row of a near frequent one)
-_lock = threading.Lock()
-_data: dict = {}
 
 
 def _matrix():
     """The unit row vectors (float32, rows of chiVe) or None when the resource is missing."""
-    with _lock:
-        if "m" not in _data:
+    with search_state.resource_lock:
+        if "m" not in search_state.resources["semantic"]:
             path = os.environ.get("CONSULT_SEARCH_WORDVEC", RESOURCE)
             m = None
             if path and os.path.exists(path):
                 q = np.load(path)["vecs"].astype(np.float32)
                 m = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-6)
-            _data["m"] = m
-        return _data["m"]
+            search_state.resources["semantic"]["m"] = m
+        return search_state.resources["semantic"]["m"]
 
 
 def available() -> bool:
@@ -135,7 +133,7 @@ def build(vocab_dir: str, out_path: str = RESOURCE) -> dict:
     p = centred @ axes[:DIMS].T
     p /= np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-6)
     np.savez_compressed(out_path, vecs=np.round(p * 127).astype(np.int8))
-    _data.clear()
+    search_state.resources["semantic"].clear()
     return {"rows": int(p.shape[0]), "dims": DIMS}
 
 

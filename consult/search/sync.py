@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
 from datetime import timedelta
 
@@ -47,10 +46,9 @@ from consult.markup import to_plain_text
 from models import Case, IndexOutbox, SearchHost, db, utcnow
 
 from . import index
+from .state import search_state
 
 log = logging.getLogger(__name__)
-_ix_lock = threading.Lock()
-_indexes: dict[str, object] = {}
 BATCH = 500
 POSITION_FILE = "consult-position.json"
 PRUNED = "(pruned)"          # the search_hosts row that records how far the log was pruned
@@ -184,36 +182,35 @@ def get_index():
     """The index of this host, opened once per process; rebuilt from the database when it is
     missing, unreadable, without a log position or of an older schema."""
     path = index_path()
-    with _ix_lock:
-        ix = _indexes.get(path)
+    with search_state.index_lock:
+        ix = search_state.indexes.get(path)
         if ix is not None and os.path.isfile(os.path.join(path, POSITION_FILE)) and ix.latest_generation() >= 0:
             return ix
-        _indexes.pop(path, None)
+        search_state.indexes.pop(path, None)
     try:
         ix = _open_checked(path)
     except NeedsRebuild as exc:
         heal(str(exc))
         ix = index.open_index(path, create=False)
-    with _ix_lock:
-        _indexes[path] = ix
+    with search_state.index_lock:
+        search_state.indexes[path] = ix
     return ix
 
 
 def forget_index() -> None:
     """Drop the cached index object (after a rebuild swapped the directory)."""
-    with _ix_lock:
-        _indexes.pop(index_path(), None)
+    with search_state.index_lock:
+        search_state.indexes.pop(index_path(), None)
     index.forget_searcher(index_path())
 
 
-_healing = threading.Lock()
 
 
 def heal(reason: str) -> None:
     """Rebuild this host's index from the database (one process at a time; the others wait and
     then use the result)."""
     path = index_path()
-    with _healing, host_lock(600, path, suffix=".rebuild.lock"):
+    with search_state.healing, host_lock(600, path, suffix=".rebuild.lock"):
         if reason.startswith(("missing", "no log position", "unreadable", "outdated")):
             try:  # another process may have rebuilt it while we waited
                 _open_checked(path)
@@ -322,8 +319,8 @@ def follow_once(timeout: float = 5.0) -> int:
 
 def _apply(path: str, refs: set[str], timeout: float) -> int:
     """Write the current database state of ``refs`` into the index (one writer, one commit)."""
-    with _ix_lock:
-        ix = _indexes.get(path)
+    with search_state.index_lock:
+        ix = search_state.indexes.get(path)
     if ix is None:  # never heal here: the host lock is held
         ix = index.open_index(path, create=False)
     cases = {c.ref: c for c in db.session.scalars(select(Case).where(Case.ref.in_(refs)))}
@@ -409,7 +406,6 @@ def running_transactions() -> set[str] | None:
 
 # --------------------------------------------------------------------------- heartbeat, pruning
 
-_beats: dict[str, tuple[float, int]] = {}  # host id -> (monotonic time, position) of the last beat
 
 
 def _heartbeat(force: bool = False) -> None:
@@ -418,10 +414,10 @@ def _heartbeat(force: bool = False) -> None:
     if state is None:
         return
     me, now, pos = host_id(), time.monotonic(), position_of(state)
-    last = _beats.get(me)
+    last = search_state.beats.get(me)
     if not force and last is not None and last[1] == pos and now - last[0] < HEARTBEAT_EVERY:
         return
-    _beats[me] = (now, pos)
+    search_state.beats[me] = (now, pos)
     try:
         values = {"position": pos, "seen_at": utcnow()}
         row = db.session.get(SearchHost, host_id())
@@ -483,7 +479,7 @@ def published_cases(session=None):
 
 def reindex(progress=None) -> int:
     """Rebuild this host's index from one database snapshot, swap it in, and follow on."""
-    with _healing, host_lock(600, index_path(), suffix=".rebuild.lock"):
+    with search_state.healing, host_lock(600, index_path(), suffix=".rebuild.lock"):
         count = _rebuild_locked(progress)
     drain()
     return count
@@ -553,7 +549,6 @@ def status() -> dict:
     return out
 
 
-_last = {"catch_up": 0.0, "verify": time.monotonic()}
 
 
 def repair_if_due() -> None:
@@ -561,8 +556,8 @@ def repair_if_due() -> None:
     waiting for the lock: whoever holds it applies them); every VERIFY_EVERY s, compare the
     index with the database and rebuild an index that disagrees once caught up."""
     now = time.monotonic()
-    if now - _last["catch_up"] >= CATCH_UP_EVERY:
-        _last["catch_up"] = now
+    if now - search_state.last["catch_up"] >= CATCH_UP_EVERY:
+        search_state.last["catch_up"] = now
         try:
             state = read_state()
             if state is None or db.session.scalar(select(IndexOutbox.id).where(_pending_filter(state)).limit(1)):
@@ -572,8 +567,8 @@ def repair_if_due() -> None:
         except Exception:
             log.exception("search catch-up failed")
             db.session.rollback()
-    if now - _last["verify"] >= _setting("CONSULT_SEARCH_VERIFY_EVERY", VERIFY_EVERY):
-        _last["verify"] = now
+    if now - search_state.last["verify"] >= _setting("CONSULT_SEARCH_VERIFY_EVERY", VERIFY_EVERY):
+        search_state.last["verify"] = now
         verify()
 
 

@@ -18,21 +18,20 @@ from __future__ import annotations
 import os
 import re
 import struct
-import threading
 from functools import lru_cache
+
+from .state import search_state
 
 __all__ = ["related", "available", "build", "RESOURCE"]
 
 RESOURCE = os.path.join(os.path.dirname(__file__), "related.npz")
 NEIGHBOURS = 8          # near rows kept per row
 MIN_SIMILARITY = 0.55   # rows less similar than this are not kept
-_lock = threading.Lock()
-_data: dict = {}
 
 
 def _load():
-    with _lock:
-        if "words" not in _data:
+    with search_state.resource_lock:
+        if "words" not in search_state.resources["vectors"]:
             path = os.environ.get("CONSULT_SEARCH_VECTORS", RESOURCE)
             words: dict = {}
             rows: dict = {}
@@ -48,8 +47,8 @@ def _load():
                 nb, sim = z["near"].tolist(), z["sim"].tolist()
                 for r in rows:
                     near[r] = [(n, s / 100) for n, s in zip(nb[r], sim[r]) if n >= 0]
-            _data.update(words=words, rows=rows, near=near)
-        return _data
+            search_state.resources["vectors"].update(words=words, rows=rows, near=near)
+        return search_state.resources["vectors"]
 
 
 def available() -> bool:
@@ -153,7 +152,7 @@ def build(vocab_dir: str, out_path: str = RESOURCE) -> dict:
     names = list(words)
     np.savez_compressed(out_path, words=np.frombuffer("\n".join(names).encode("utf-8"), dtype=np.uint8),
                         rows=np.array([words[w] for w in names], dtype=np.int32), near=near, sim=sim)
-    _data.clear()
+    search_state.resources["vectors"].clear()
     related.cache_clear()
     return {"words": len(names), "rows": len(used)}
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from consult import create_app
 from consult.search import index, query, sync
+from consult.search.state import search_state
 from models import Case, IndexOutbox, SearchHost, db
 from tests.conftest import FreshContextClient, make_config
 from tests.factories import make_case
@@ -51,7 +52,7 @@ def test_two_hosts_both_follow_the_log(app, host_b):
     db.session.commit()
     sync.drain()
     with other.app_context():
-        sync._last["catch_up"] = 0.0  # the per-process catch-up is due (at most once a second)
+        search_state.last["catch_up"] = 0.0  # the per-process catch-up is due (at most once a second)
         other.test_client().get("/login")  # a request catches up on B
         assert _refs("押印") == []
         db.session.remove()

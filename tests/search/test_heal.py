@@ -148,10 +148,10 @@ def test_gunicorn_worker_loads_the_search_before_its_first_request(app):
     import runpy
     import types
 
-    from consult.search import vectors
+    from consult.search.state import search_state
 
-    vectors._data.clear()
+    search_state.forget_resources()
     conf = runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "..", "gunicorn.conf.py"))
     conf["post_worker_init"](types.SimpleNamespace(wsgi=app))
-    assert vectors._data["words"]
-    assert os.path.abspath(app.config["CONSULT_SEARCH_INDEX"]) in index._searchers
+    assert search_state.resources["vectors"]["words"]
+    assert os.path.abspath(app.config["CONSULT_SEARCH_INDEX"]) in search_state.searchers

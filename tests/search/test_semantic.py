@@ -6,6 +6,7 @@ import pytest
 from consult.search import index as sindex
 from consult.search import query as squery
 from consult.search import semantic
+from consult.search.state import search_state
 
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="wordvec.npz not shipped")
 
@@ -66,7 +67,7 @@ def test_without_soft_matching_the_text_finds_nothing(ix, monkeypatch):
 
 def test_without_the_vectors_the_search_still_works(ix, monkeypatch, tmp_path):
     monkeypatch.setenv("CONSULT_SEARCH_WORDVEC", str(tmp_path / "missing.npz"))
-    monkeypatch.setattr(semantic, "_data", {})
+    monkeypatch.setitem(search_state.resources, "semantic", {})
     assert not semantic.available()
     assert refs(ix, OTHER_WORDS) == []
     assert refs(ix, "会議室の予約")[:1] == ["S-2"]
