@@ -205,7 +205,7 @@ def groups(queries):
     """name -> indexes of the queries in that group (all, the two halves, per kind).
 
     The halves are the queries at even and odd positions of the file: the soft-matching
-    settings (consult/search/semantic.py, query.SOFT_*) were chosen on half A only, so half B
+    settings (consult/search/semantic.py, scoring.SOFT_*) were chosen on half A only, so half B
     shows whether they generalise."""
     out = {"all": list(range(len(queries))),
            "half A (tuning)": list(range(0, len(queries), 2)),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from consult.search import sync
 from consult.search.analysis import JapaneseAnalyzer
 from consult.search.index import get_searcher
-from consult.search.query import SEARCH_FIELD, df_idf
+from consult.search.planning import SEARCH_FIELD, df_idf
 from models import OPEN_STATUSES, Ticket, db
 
 from .access import visible_tickets_filter

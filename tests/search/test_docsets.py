@@ -12,6 +12,7 @@ from whoosh import sorting
 
 from consult.search import docsets as sdocsets
 from consult.search import index as sindex
+from consult.search import planning, scoring
 from consult.search import query as squery
 
 TITLES = ["調査票の集計をエクセルで自動化", "申請書の押印を廃止", "会議録の作成を音声認識で効率化",
@@ -97,8 +98,8 @@ def test_browse_without_query_matches_whoosh_sort(ix, sort, filters):
 @pytest.mark.parametrize("text", ["押印 廃止", "エクセル 集計", "チャットボット"])
 def test_sorted_query_matches_whoosh_sort(ix, sort, text):
     searcher, _ = sindex.get_searcher(ix)
-    terms, _ = squery._select_terms(searcher, text, squery.MAX_TERMS)
-    expected = whoosh_sorted(ix, squery._build(terms), squery.SORTS[sort])
+    terms, _ = planning.select_terms(searcher, text, squery.MAX_TERMS)
+    expected = whoosh_sorted(ix, scoring.build(terms), squery.SORTS[sort])
     got, first = all_pages(ix, text, sort)
     assert got == expected and first.total == len(expected)
     assert first.facets == brute_facets(ix, {r for r, _ in expected})
@@ -108,10 +109,10 @@ def test_relevance_total_and_facets_are_the_matches(ix):
     searcher, _ = sindex.get_searcher(ix)
     for text, filters in [("押印 廃止", None), ("エクセル", {"resolution_type": ["ツール導入"]})]:
         res = squery.search(ix, text, filters=filters)
-        terms, _ = squery._select_terms(searcher, text, squery.MAX_TERMS)
-        q = squery._build(terms + squery._feedback_terms(
-            searcher, searcher.search(squery._build(terms), limit=1), {t for t, _, _ in terms},
-            squery.POSTINGS_BUDGET))
+        terms, _ = planning.select_terms(searcher, text, squery.MAX_TERMS)
+        q = scoring.build(terms + scoring._feedback_terms(
+            searcher, searcher.search(scoring.build(terms), limit=1), {t for t, _, _ in terms},
+            planning.POSTINGS_BUDGET))
         matched = {r for r, _ in whoosh_sorted(ix, q, "published_at", filters)}
         assert res.total == len(matched) and {h.ref for h in res.hits} <= matched
         assert res.facets == brute_facets(ix, matched)
@@ -128,7 +129,7 @@ def test_sparse_and_dense_page_selection_agree(ix, monkeypatch):
     """Few matches are sorted, many are picked from the cached order: same page."""
     searcher, cache = sindex.get_searcher(ix)
     sets = sdocsets.docsets(searcher, cache)
-    bits = squery._matching(sets, ["押印", "エクセル"]) or sets.live()
+    bits = scoring.matching(sets, ["押印", "エクセル"]) or sets.live()
     for field in squery.SORTS.values():
         dense = sets.top(bits, field, 1, 6)
         monkeypatch.setattr(sets, "size", 10**9)  # every set counts as "few"
@@ -150,8 +151,8 @@ def test_coverage_same_from_postings_and_bitmaps(ix, monkeypatch):
     first = [(h.ref, h.coverage, h.matched) for h in squery.search(ix, text, facets=False).hits]
     searcher, cache = sindex.get_searcher(ix)
     sets = sdocsets.docsets(searcher, cache)
-    for t in list(searcher.lexicon(squery.SEARCH_FIELD)):
-        sets.term(squery.SEARCH_FIELD, t.decode("utf-8"))  # now every term is a cached bitmap
+    for t in list(searcher.lexicon(planning.SEARCH_FIELD)):
+        sets.term(planning.SEARCH_FIELD, t.decode("utf-8"))  # now every term is a cached bitmap
     again = [(h.ref, h.coverage, h.matched) for h in squery.search(ix, text, facets=False).hits]
     assert again == first and first
 

@@ -8,6 +8,7 @@ import pytest
 from consult.search import docsets as sdocsets
 from consult.search import index as sindex
 from consult.search import query as squery
+from consult.search import scoring
 
 
 def case(ref, title, problem, solution="", **kw):
@@ -145,7 +146,7 @@ def test_facets_and_total_same_on_both_counting_paths(ix, monkeypatch):
         assert got[0].facets == got[1].facets and got[0].total == got[1].total
     searcher, cache = sindex.get_searcher(ix)
     res = squery.search(ix, "集計 押印 サーバ")
-    matched = squery._matching(sdocsets.docsets(searcher, cache), res.terms)
+    matched = scoring.matching(sdocsets.docsets(searcher, cache), res.terms)
     refs_ = {searcher.stored_fields(d)["ref"] for d in sdocsets.bits_to_ids(matched)}
     assert refs_ == {"C-1", "C-2", "C-4"} and res.total == 3  # C-3 (サーバ) was deleted
     assert squery.search(ix, "").total == 3

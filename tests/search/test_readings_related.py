@@ -3,8 +3,8 @@ cases that contain the words as typed."""
 import pytest
 
 from consult.search import index as sindex
+from consult.search import planning, vectors
 from consult.search import query as squery
-from consult.search import vectors
 
 CASES = [
     {"ref": "R-1", "title": "出張の旅費精算をシステムに一本化", "problem": "出張のたびに旅費の精算書を紙で回していた",
@@ -42,9 +42,9 @@ def test_a_mis_conversion_finds_the_case(ix):
 
 def test_reading_words_weigh_less_than_typed_words(ix):
     searcher, cache = sindex.get_searcher(ix)
-    read = {t: b for t, _, b in squery._plan(searcher, "りょひ", squery.MAX_TERMS, cache).terms}
-    typed = {t: b for t, _, b in squery._plan(searcher, "旅費", squery.MAX_TERMS, cache).terms}
-    assert read["旅費"] == squery.READING_FACTOR < typed["旅費"] == 1.0
+    read = {t: b for t, _, b in planning.make_plan(searcher, "りょひ", squery.MAX_TERMS, cache).terms}
+    typed = {t: b for t, _, b in planning.make_plan(searcher, "旅費", squery.MAX_TERMS, cache).terms}
+    assert read["旅費"] == planning.READING_FACTOR < typed["旅費"] == 1.0
 
 
 @pytest.mark.skipif(not vectors.available(), reason="related.npz not shipped")
@@ -56,6 +56,6 @@ def test_related_words_find_cases_ranked_below_the_typed_word(ix):
     assert got[0] == "R-1" and "R-3" in got
     assert "R-1" not in refs(ix, "会議室")
     searcher, cache = sindex.get_searcher(ix)
-    plan = squery._plan(searcher, "旅費", squery.MAX_TERMS, cache)
+    plan = planning.make_plan(searcher, "旅費", squery.MAX_TERMS, cache)
     boosts = {t: b for t, _, b in plan.terms}
-    assert boosts["旅費"] == 1.0 and 0 < boosts["交通費"] <= squery.VECTOR_FACTOR
+    assert boosts["旅費"] == 1.0 and 0 < boosts["交通費"] <= planning.VECTOR_FACTOR

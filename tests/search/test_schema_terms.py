@@ -5,6 +5,7 @@ from whoosh import index as windex
 from whoosh.fields import ID, TEXT, Schema
 
 from consult.search import index as sindex
+from consult.search import planning
 from consult.search import query as squery
 from consult.search.analysis import JapaneseAnalyzer
 
@@ -29,9 +30,9 @@ def test_common_words_stay_within_the_postings_budget(tmp_path, monkeypatch):
     cases.append({"ref": "R-1", "title": "公用車の予約", "problem": "エクセルで公用車を管理",
                   "cause": "", "solution": "", "effect": ""})
     sindex.upsert_cases(ix, cases)
-    monkeypatch.setattr(squery, "POSTINGS_BUDGET", 5)
+    monkeypatch.setattr(planning, "POSTINGS_BUDGET", 5)
     searcher, _ = sindex.get_searcher(ix, force=True)
-    terms, _ = squery._select_terms(searcher, "公用車 予約 エクセル 集計 自動化", 12)
+    terms, _ = planning.select_terms(searcher, "公用車 予約 エクセル 集計 自動化", 12)
     assert {"公用車", "予約"} <= {t for t, _, _ in terms}
     assert "集計" not in {t for t, _, _ in terms}  # in 30 cases: over the budget
     hit = squery.search(ix, "公用車 予約 エクセル 集計").hits[0]
@@ -47,8 +48,8 @@ def test_the_two_most_specific_words_are_kept_not_two_parts_of_one(tmp_path, mon
     cases += [{"ref": f"E-{i}", "title": "電子申請の導入", "problem": "補助金を電子申請で受付",
                "cause": "", "solution": "", "effect": ""} for i in range(3)]
     sindex.upsert_cases(ix, cases)
-    monkeypatch.setattr(squery, "POSTINGS_BUDGET", 5)
+    monkeypatch.setattr(planning, "POSTINGS_BUDGET", 5)
     searcher, _ = sindex.get_searcher(ix, force=True)
-    terms = {t for t, _, _ in squery._select_terms(searcher, "電子申請 補助金", 12)[0]}
+    terms = {t for t, _, _ in planning.select_terms(searcher, "電子申請 補助金", 12)[0]}
     assert terms & {"補助金", "補助"}  # the second word is searched
     assert len(terms & {"電子申請", "電子", "申請"}) == 1  # one term of the first word

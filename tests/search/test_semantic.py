@@ -4,8 +4,8 @@ cases stay out; without the vectors the search behaves as before."""
 import pytest
 
 from consult.search import index as sindex
+from consult.search import planning, scoring, semantic
 from consult.search import query as squery
-from consult.search import semantic
 from consult.search.state import search_state
 
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="wordvec.npz not shipped")
@@ -39,7 +39,7 @@ def refs(ix, text, **kw):
 
 def indexed(ix):
     searcher, _ = sindex.get_searcher(ix)
-    return lambda w: searcher.doc_frequency(squery.SEARCH_FIELD, w) > 0
+    return lambda w: searcher.doc_frequency(planning.SEARCH_FIELD, w) > 0
 
 
 def test_a_query_word_stands_for_near_indexed_words(ix):
@@ -61,7 +61,7 @@ def test_a_whole_text_in_other_words_finds_the_case(ix):
 
 
 def test_without_soft_matching_the_text_finds_nothing(ix, monkeypatch):
-    monkeypatch.setattr(squery, "SOFT_WEIGHT", 0.0)
+    monkeypatch.setattr(scoring, "SOFT_WEIGHT", 0.0)
     assert refs(ix, OTHER_WORDS) == []
 
 
@@ -81,7 +81,7 @@ def test_keywords_do_not_list_cases_sharing_no_word(ix, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("soft score computed for keywords")
 
-    monkeypatch.setattr(squery, "_soft", boom)
+    monkeypatch.setattr(scoring, "_soft", boom)
     assert refs(ix, "会議室 予約 紙")[:1] == ["S-2"]
     with pytest.raises(AssertionError):
         refs(ix, OTHER_WORDS)
@@ -128,7 +128,7 @@ def test_suggestions_do_not_use_the_soft_score(ix, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("soft score computed for a suggestion")
 
-    monkeypatch.setattr(squery, "_soft", boom)
+    monkeypatch.setattr(scoring, "_soft", boom)
     assert [h.ref for h in squery.suggest(ix, text)] == ["S-2"]
     with pytest.raises(AssertionError):
         squery.search(ix, text, facets=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from consult.search import index as sindex
+from consult.search import planning
 from consult.search import query as squery
 from consult.search.snippets import snippet_html
 
@@ -93,7 +94,7 @@ def test_coverage_counts_a_word_once(ix):
     """A compound and its parts (手入力, 入力) or a word and its reading (Excel, エクセル) are one
     word: a case containing all of the text's words covers it fully."""
     searcher, _ = sindex.get_searcher(ix)
-    plan = squery._plan(searcher, "Excelで手入力", squery.MAX_TERMS)
+    plan = planning.make_plan(searcher, "Excelで手入力", squery.MAX_TERMS)
     # (a word's set also holds the related words it brings, weighted lower)
     assert len(plan.words) == 2 and any({"excel", "エクセル"} <= set(w) for w in plan.words)
     assert any({"手入力", "入力"} <= set(w) for w in plan.words)

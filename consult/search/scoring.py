@@ -1,0 +1,220 @@
+"""Scoring: BM25 over the planned terms, pseudo-relevance feedback, coverage and the soft score.
+
+``relevance`` runs the Whoosh search of a ``Plan`` (one OR over the combined field plus the title field: ``build``),
+adds the best case's title words for short queries (feedback) and, for whole texts, fuses BM25 with the soft score
+of ``semantic.py`` (``_soft``, ``_fuse``). ``lazy_coverage`` gives each listed case the share of the query's weight
+it contains and how many of the query's words (``suggest()`` uses both), read from the terms' postings, never from
+the stored text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import partial
+
+import numpy as np
+from whoosh import query as wq
+
+from . import planning, semantic
+from .docsets import bits_to_ids
+from .planning import SEARCH_FIELD, TITLE_FIELD, Plan
+from .results import make_hit
+from .snippets import units as _units
+
+__all__ = ["build", "relevance", "matching", "lazy_coverage", "SOFT_ONLY_WORDS"]
+
+FEEDBACK_DOCS = 1        # relevance: the title of the best case adds related words ...
+FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in other words)
+FEEDBACK_TERMS = 6
+FEEDBACK_ONLY_DROP = True  # cases found only through the feedback words are not listed
+FEEDBACK_MAX_TERMS = 4   # only short queries get feedback (long ones have words enough)
+SOFT_WEIGHT = 1.0        # soft score (semantic.py), relative to BM25 divided by the best BM25
+SOFT_COVER_POWER = 1.0   # ... times (1 - coverage of the best BM25 case) to this power
+SOFT_MIN_WEIGHT = 0.02   # below this (keywords a case covers) no soft score is computed
+SOFT_DEPTH = 50          # BM25 results fused with the soft score
+SOFT_MAX_WORDS = 16      # a long text: its most specific words are soft-matched
+SOFT_ONLY_WORDS = 5      # texts of this many words may list cases sharing none of them ...
+SOFT_ONLY_DOCS = 10      # ... at most this many, the best by soft score
+
+
+def build(terms) -> wq.Query:
+    """One OR over the combined field, plus the title field for each term."""
+    clauses = []
+    for term, _, boost in terms:
+        clauses.append(wq.Term(SEARCH_FIELD, term, boost=boost))
+        clauses.append(wq.Term(TITLE_FIELD, term, boost=boost))
+    return wq.Or(clauses) if clauses else wq.NullQuery
+
+
+def _feedback_terms(searcher, results, weights, budget):
+    """Pseudo-relevance feedback: words of the best cases' titles that the query lacks."""
+    analyzer = searcher.schema[SEARCH_FIELD].analyzer
+    n = max(1, searcher.doc_count())
+    found = Counter()
+    for i, hit in enumerate(results):
+        if i >= FEEDBACK_DOCS:
+            break
+        for term in {t for t, _, _ in _units(analyzer, hit.fields().get("title", ""))}:
+            if term not in weights:
+                found[term] += 1
+    extra = []
+    for term, k in found.items():
+        df = searcher.doc_frequency(SEARCH_FIELD, term)
+        if df:
+            idf = math.log((n + 1) / (df + 0.5))
+            extra.append((idf * k, term, df))
+    extra.sort(key=lambda x: (-x[0], x[1]))
+    out = []
+    for _, term, df in extra:
+        if len(out) >= FEEDBACK_TERMS:
+            break
+        if df <= budget:
+            budget -= df
+            out.append((term, 0.0, FEEDBACK_WEIGHT))
+    return out
+
+
+def _coverage(sets, docnums, plan: Plan) -> dict:
+    """docnum -> (share of the query's weight the case contains, number of the query's words
+    it contains), read from the terms' postings (bitmaps kept with the searcher; no
+    re-analysis of stored text, no ``terms=True`` which would disable Whoosh's top-N
+    shortcuts)."""
+    if not docnums or not plan.total:
+        return {d: (0.0, 0) for d in docnums}
+    order = sorted(docnums)
+    has = {t: sets.which(SEARCH_FIELD, t, order) for credit in plan.words for t in credit}
+    out = {}
+    for d in docnums:
+        got, matched = 0.0, 0
+        for credit in plan.words:
+            found = [(c, t) for t, c in credit.items() if d in has[t]]
+            if found:
+                got += max(found)[0]
+                matched += any(t not in plan.weak for _, t in found)
+        out[d] = (round(min(got / plan.total, 1.0), 4), matched)
+    return out
+
+
+def lazy_coverage(sets, docnums, plan: Plan):
+    """docnum -> (coverage, matched), computed for all the page's hits at the first call."""
+    memo: dict = {}
+
+    def get(docnum):
+        if not memo:
+            memo.update(_coverage(sets, docnums, plan))
+        return memo.get(docnum, (0.0, 0))
+    return get
+
+
+def relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page, soft_ok=True):
+    """(hits of the page, searched terms, estimated total, documents found only by soft
+    matching as a bitmap, the exact total when cases were dropped from the last page or
+    None) of a Whoosh relevance search, fused with the soft score (``_soft``)."""
+    searched = [t for t, _, _ in terms]
+    if allowed == 0:  # Whoosh takes an empty filter set for "no filter"
+        return [], searched, None, 0, None
+    # Only whole texts: for a few keywords the soft score changed little (hard set: translit
+    # MRR +0.02, synonym -0.02) and cost 20 ms CPU at p95 at 20,000 cases.
+    may_soft = bool(soft_ok and SOFT_WEIGHT and plan.soft and len(plan.words) >= SOFT_ONLY_WORDS
+                    and semantic.available())
+    depth = max(page * limit, SOFT_DEPTH) if may_soft else page * limit
+    kwargs = {"filter": set(bits_to_ids(allowed)) if allowed is not None else None,
+              "limit": depth}
+    q = build(terms)
+    results = searcher.search(q, **kwargs)
+    if FEEDBACK_DOCS and FEEDBACK_WEIGHT > 0 and len(terms) <= FEEDBACK_MAX_TERMS:
+        extra = _feedback_terms(searcher, results, weights,
+                                planning.POSTINGS_BUDGET - sum(searcher.doc_frequency(SEARCH_FIELD, t)
+                                                      for t, _, _ in terms))
+        if extra:
+            q = build(terms + extra)
+            searched += [t for t, _, _ in extra]
+            results = searcher.search(q, **kwargs)
+    only_soft, exact, soft, weight = 0, None, None, 0.0
+    if may_soft:
+        # The soft score counts as much as the best BM25 case leaves of the query's words
+        # uncovered: nothing for keywords a case contains (not even computed), fully for a
+        # text in other words.
+        top = next(iter(results), None)
+        cover = _coverage(sets, [top.docnum], plan)[top.docnum][0] if top is not None else 0.0
+        weight = SOFT_WEIGHT * max(0.0, 1.0 - cover) ** SOFT_COVER_POWER
+        if weight > SOFT_MIN_WEIGHT:
+            soft = _soft(searcher, cache, sets, plan, allowed)
+    if soft is None:
+        # Not list(results): it calls len(), which counts every match (twice the work).
+        rows = [(r.docnum, float(r.score or 0.0)) for i, r in enumerate(results)
+                if (page - 1) * limit <= i < page * limit]
+        estimate = results.estimated_length()
+    else:
+        rows, only_soft = _fuse(results, soft, weight, len(plan.words), page, limit)
+        estimate = None
+    coverage = lazy_coverage(sets, [d for d, _ in rows], plan)
+    hits = [make_hit(searcher, d, searcher.stored_fields(d), list(weights), coverage, score)
+            for d, score in rows]
+    if soft is not None:
+        for h in hits:
+            h.soft = float(soft[h.docnum])
+    if FEEDBACK_ONLY_DROP and len(searched) > len(terms):
+        # A case that only the feedback words found shares no word with the query (a whole
+        # text may list such a case when it is close by soft matching).
+        whole = len(plan.words) >= SOFT_ONLY_WORDS
+        kept = [h for h in hits if h.matched or (whole and h.soft > 0)]
+        if len(kept) < len(hits) and len(rows) < limit:
+            # Every match was on this page: the total is what is listed (旅費 used to say
+            # 3 cases and list none).
+            exact = (page - 1) * limit + len(kept)
+        hits = kept
+    return hits, searched, estimate, only_soft, exact
+
+
+def _soft(searcher, cache, sets, plan, allowed):
+    """Soft score of every docnum (numpy array) for the plan's words, or None."""
+    if not SOFT_WEIGHT or not plan.soft or not semantic.available():
+        return None
+    n = max(1, searcher.doc_count())
+    memo = cache.setdefault("soft", {}) if cache is not None else {}
+    todo = [t for t, _ in plan.soft if t not in memo]
+    if todo:
+        if len(memo) > 50_000:
+            memo.clear()
+        memo.update(semantic.expansions_of(
+            todo, lambda w: searcher.doc_frequency(SEARCH_FIELD, w) > 0))
+    # A word no case contains weighs like the rarest word (it is the most specific).
+    words = [(semantic.idf(n, df), memo[t]) for t, df in plan.soft if memo[t]]
+    words = sorted(words, key=lambda x: -x[0])[:SOFT_MAX_WORDS]
+    score = semantic.soft_scores(words, partial(sets.term, SEARCH_FIELD), sets.size)
+    if score is None:
+        return None
+    mask = sets.live() if allowed is None else allowed & sets.live()
+    score *= semantic.bits_array(mask, sets.size)
+    return score
+
+
+def _fuse(results, soft, weight, nwords, page, limit):
+    """([(docnum, fused score)] of the page, count of soft-only documents): BM25 divided by
+    the best BM25 plus SOFT_WEIGHT x the soft score divided by the best soft score.  A text of
+    SOFT_ONLY_WORDS words or more may also list the SOFT_ONLY_DOCS best cases by soft score
+    that share no word with it; a few keywords only re-rank what they match."""
+    bm = [(r.docnum, float(r.score or 0.0)) for r in results]
+    top_bm = max((s for _, s in bm), default=0.0) or 1.0
+    top_soft = float(soft.max()) or 1.0
+    fused = {d: s / top_bm + weight * float(soft[d]) / top_soft for d, s in bm}
+    only = 0
+    if nwords >= SOFT_ONLY_WORDS:
+        k = min(SOFT_ONLY_DOCS + len(bm), len(soft))
+        best = np.argpartition(-soft, k - 1)[:k] if k < len(soft) else np.arange(len(soft))
+        for d in sorted(best.tolist(), key=lambda d: -soft[d]):
+            if only >= SOFT_ONLY_DOCS:
+                break
+            if d not in fused and soft[d] > 0:
+                fused[d] = weight * float(soft[d]) / top_soft
+                only |= 1 << d
+    order = sorted(fused.items(), key=lambda x: (-x[1], x[0]))
+    return order[(page - 1) * limit:page * limit], only
+
+
+def matching(sets, terms) -> int:
+    """Every document the OR of ``terms`` matches: the union of their postings in the
+    combined field and the title field (what the query's matcher would visit), as a bitmap."""
+    return sets.any_of((SEARCH_FIELD, TITLE_FIELD), terms)
