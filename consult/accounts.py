@@ -32,16 +32,20 @@ def add_department(code: str, name: str, parent_code: str | None = None, actor=N
         raise AccountError("所属名は1〜100文字で指定してください")
     if get_department(code):
         raise AccountError(f"所属コード {code} はすでに登録されています")
-    parent = None
-    if parent_code:
-        parent = get_department(parent_code)
-        if parent is None:
-            raise AccountError(f"親の所属コード {parent_code} が見つかりません")
+    parent = _existing_department(parent_code, "親の所属コード") if parent_code else None
     dept = Department(code=code, name=name, parent=parent)
     db.session.add(dept)
     db.session.flush()
     record("department.created", "department", dept.id, actor=actor, after={"code": code, "name": name, "parent": parent_code})
     db.session.commit()
+    return dept
+
+
+def _existing_department(code: str, what: str = "所属コード") -> Department:
+    """The department with this code or AccountError (``what`` names the field in the message)."""
+    dept = get_department(code)
+    if dept is None:
+        raise AccountError(f"{what} {code} が見つかりません")
     return dept
 
 
@@ -72,12 +76,8 @@ def create_user(login, *, name, role, password, department_code=None, email=None
         raise AccountError("氏名は1〜100文字で指定してください")
     if email and not EMAIL_RE.fullmatch(email):
         raise AccountError(f"メールアドレス {email} の形式が正しくありません")
-    dept = None
-    if department_code:
-        dept = get_department(department_code)
-        if dept is None:
-            raise AccountError(f"所属コード {department_code} が見つかりません")
-    elif role == "requester":
+    dept = _existing_department(department_code) if department_code else None
+    if dept is None and role == "requester":
         raise AccountError("所属職員（requester）には --department で所属を指定してください")
     problems = policy_problems(password or "", login, current_app.config["CONSULT_PASSWORD_MIN_LENGTH"])
     if problems:
