@@ -141,7 +141,7 @@ def make_plan(searcher, text: str, max_terms: int, cache=None) -> Plan:
     scored.sort(key=lambda x: (-x[0], x[1]))
     word_of: dict = {}
     for head, members in groups.items():
-        for t in members:
+        for t in sorted(members):
             word_of.setdefault(t, head)
             for alt in near.get(t, ()):
                 word_of.setdefault(alt, head)
@@ -267,7 +267,7 @@ def _vector_terms(searcher, cache, members, counts, df, n):
     # A word found in many cases needs no help, and its neighbours would only add postings
     # to score (speed at scale): related words only for words of at most RELATED_MAX_DF cases.
     limit = max(RELATED_MAX_DF, RELATED_MAX_SHARE * n)
-    members = [t for t in members if df.get(t, 0) <= limit]
+    members = sorted(t for t in members if df.get(t, 0) <= limit)  # sorted: the same plan in every process
     best: dict = {}
     for t in members:
         for alt, sim, d in _indexed_related(searcher, cache, t):
