@@ -25,7 +25,7 @@ def test_manage_page_adds_changes_and_retires_with_audit(app, dx, users):
     r = dx.post(f"/desk/canned?id={reply.id}", data={"title": "資料のお願い", "body": "変更後"})  # active unchecked
     db.session.refresh(reply)
     assert reply.body == "変更後" and reply.active is False
-    actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "canned_reply"))]
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "canned_reply").order_by(AuditEvent.id))]
     assert actions == ["canned_reply.created", "canned_reply.updated"]
     r = dx.post("/desk/canned", data={"title": "", "body": "本文だけ"})
     assert r.status_code == 422 and "本文だけ" in r.get_data(as_text=True)
