@@ -4,6 +4,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from consult.markup import is_safe_url, render_markdown
@@ -297,3 +299,27 @@ def test_mention_links_do_not_open_relative_links_for_other_text():
     html = str(render_markdown("@dx2 [x](/admin/users) [y](javascript:alert(1))", mentions=_mentions))
     hrefs = [a.get("href") for tag, a in _parsed_tags(html) if tag == "a"]
     assert hrefs == ["/desk/workload#staff-2", None, None]
+
+
+_JAPANESE = "あいうえおかきくけこ漢字業務申請書。、「」（）！？ー・０１２ＡＢａｂabcXYZ0123 \u3000\n"
+_MARKUP = "\r\t*-#_`<>&.\u200b\u202e"
+
+
+@settings(max_examples=600, deadline=None)
+@example("段落\n\n\u3000字下げの段落")  # a paragraph's leading ideographic space is dropped by the renderer
+@example("行末の空白  \r\n次の行")
+@example("見えない\u200b文字")
+@given(st.one_of(st.text(alphabet=_JAPANESE, max_size=80), st.text(alphabet=_JAPANESE + _MARKUP, max_size=80)))
+def test_plain_texts_skip_the_renderer_with_the_same_result(text):
+    """to_plain_text's shortcut for texts without markup characters gives what the renderer gives, for any mix of
+    Japanese, spaces (also at line edges and ideographic), blank lines, CR, tabs and Markdown characters."""
+    from consult.markup import _rendered_plain_text, to_plain_text
+
+    assert to_plain_text(text) == (_rendered_plain_text(text) if text else "")
+
+
+def test_the_shortcut_is_taken_for_ordinary_japanese():
+    from consult import markup
+
+    assert not markup._MARKUP_RE.search("紙の申請書を回覧していた。\n\n年間２００時間（推計）かかっていた")
+    assert markup._MARKUP_RE.search("1. 手順") and markup._MARKUP_RE.search("　字下げ") and markup._MARKUP_RE.search("行末 \n次")
