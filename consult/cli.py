@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from . import accounts
-from .core.clitools import fail
+from .core.clitools import domain_errors_fail, fail
 
 departments_cli = AppGroup("departments", help="所属を管理します。")
 users_cli = AppGroup("users", help="利用者を管理します。")
@@ -17,12 +17,10 @@ users_cli = AppGroup("users", help="利用者を管理します。")
 @click.argument("code")
 @click.argument("name")
 @click.option("--parent", "parent_code", default=None, help="親の所属（部局）のコード")
+@domain_errors_fail
 def departments_add(code, name, parent_code):
     """Add a department (所属); an existing CODE is an error."""
-    try:
-        dept = accounts.add_department(code, name, parent_code)
-    except accounts.AccountError as exc:
-        fail(exc.message)
+    dept = accounts.add_department(code, name, parent_code)
     click.echo(f"所属を追加しました: {dept.code} {dept.full_name}")
 
 
@@ -33,38 +31,32 @@ def departments_add(code, name, parent_code):
 @click.option("--department", "department_code", default=None, help="所属コード")
 @click.option("--email", default=None, help="メールアドレス")
 @click.option("--password-stdin", is_flag=True, help="パスワードを標準入力の1行目から読む")
+@domain_errors_fail
 def users_create(login, name, role, department_code, email, password_stdin):
     """Add a user; the password is the first line of stdin."""
     if not password_stdin:
         fail("--password-stdin を指定し、パスワードを標準入力から渡してください")
     password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        user = accounts.create_user(login, name=name, role=role, department_code=department_code, email=email, password=password)
-    except accounts.AccountError as exc:
-        fail(exc.message)
+    user = accounts.create_user(login, name=name, role=role, department_code=department_code, email=email, password=password)
     click.echo(f"利用者を追加しました: {user.login} ({user.role_label})")
 
 
 @users_cli.command("set-role")
 @click.argument("login")
 @click.argument("role")
+@domain_errors_fail
 def users_set_role(login, role):
     """Change a user's role."""
-    try:
-        user = accounts.set_role(login, role)
-    except accounts.AccountError as exc:
-        fail(exc.message)
+    user = accounts.set_role(login, role)
     click.echo(f"{user.login} の役割を {user.role_label} にしました")
 
 
 @users_cli.command("deactivate")
 @click.argument("login")
+@domain_errors_fail
 def users_deactivate(login):
     """Deactivate a user (nothing is deleted)."""
-    try:
-        user = accounts.deactivate(login)
-    except accounts.AccountError as exc:
-        fail(exc.message)
+    user = accounts.deactivate(login)
     click.echo(f"{user.login} を無効にしました")
     from .desk.reassign import open_tickets_of
 

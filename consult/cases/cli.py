@@ -4,7 +4,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from consult.core.clitools import fail
+from consult.core.clitools import domain_errors_fail
 
 from . import importer
 
@@ -14,6 +14,7 @@ cases_cli = AppGroup("cases", help="解決事例を取り込み・書き出し�
 
 @cases_cli.command("import")
 @click.argument("file")
+@domain_errors_fail
 def import_command(file):
     """Import published cases from a JSON Lines FILE (all or nothing); re-importing a ref updates it."""
     import sys
@@ -35,8 +36,6 @@ def import_command(file):
     try:
         count = importer.import_file(file, progress=bar("store", "事例を保存しています", lambda: _count(file)),
                                      index_progress=bar("index", "索引を作っています", lambda: _published()))
-    except importer.ImportFileError as exc:
-        fail(exc.message)
     finally:
         for b, _ in bars.values():
             b.__exit__(None, None, None)
@@ -59,12 +58,10 @@ def _published() -> int:
 
 @cases_cli.command("export")
 @click.argument("file")
+@domain_errors_fail
 def export_command(file):
     """Write every published case to FILE in the same JSON Lines format."""
-    try:
-        count = importer.export_file(file)
-    except importer.ImportFileError as exc:
-        fail(exc.message)
+    count = importer.export_file(file)
     click.echo(f"{count}件の公開事例を書き出しました: {file}")
 
 

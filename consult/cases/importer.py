@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from consult import audit
+from consult.errors import DomainError
 from consult.search import sync
 from models import CASE_RESOLUTION_TYPES, Case, CaseRevision, Category, db, utcnow
 
@@ -20,12 +21,8 @@ FIELD_MAP = {"title": "title", "department": "department_label", "problem": "pro
 CHUNK = 500
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """A file that cannot be imported; `message` names the file and line."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _fail(path, lineno: int, problem: str):

@@ -3,21 +3,19 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from consult.core.clitools import fail
+from consult.core.clitools import domain_errors_fail
 
-from . import settings, sync
+from . import sync
 
 directory_cli = AppGroup("directory", help="ディレクトリ（LDAP / Active Directory）と利用者を同期します。")
 
 
 @directory_cli.command("sync")
 @click.option("--dry-run", is_flag=True, help="差分を表示するだけで変更しない")
+@domain_errors_fail
 def sync_command(dry_run):
     """Create, update and deactivate users from the directory; print the differences in Japanese."""
-    try:
-        run = sync.run(dry_run=dry_run)
-    except (sync.SyncError, settings.DirectoryConfigError) as exc:
-        fail(exc.message)
+    run = sync.run(dry_run=dry_run)
     for line in sync.summary_lines(run):
         click.echo(line)
 

@@ -3,7 +3,7 @@
 import click
 from flask import Flask
 
-from consult.core.clitools import fail
+from consult.core.clitools import domain_errors_fail, fail
 
 from . import backup as backups
 from . import sweep as sweeps
@@ -11,12 +11,10 @@ from . import sweep as sweeps
 
 @click.command("backup")
 @click.argument("path")
+@domain_errors_fail
 def backup_command(path):
     """Back up the database and attachments into the directory PATH."""
-    try:
-        manifest = backups.create_backup(path)
-    except backups.BackupError as exc:
-        fail(exc.message)
+    manifest = backups.create_backup(path)
     rows = sum(manifest["tables"].values())
     click.echo(f"バックアップしました: {path}（{manifest['kind']}, {rows}行）")
 
@@ -24,12 +22,10 @@ def backup_command(path):
 @click.command("restore")
 @click.argument("path")
 @click.option("--force", is_flag=True, help="空でないデータベースにも上書きで復元する")
+@domain_errors_fail
 def restore_command(path, force):
     """Restore a backup made by `backup` into this instance and rebuild the search index."""
-    try:
-        manifest = backups.restore_backup(path, force=force)
-    except backups.BackupError as exc:
-        fail(exc.message)
+    manifest = backups.restore_backup(path, force=force)
     click.echo(f"復元しました: {path}（{manifest['created_at']} 時点）。検索索引を再構築しました")
     reapplied = manifest.get("reapplied_disposals") or []
     click.echo(f"廃棄簿に基づいて再び廃棄した記録: {len(reapplied)}件 {' '.join(reapplied)}".rstrip())

@@ -6,8 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from consult.core.clitools import fail
-from consult.errors import DomainError
+from consult.core.clitools import domain_errors_fail, fail
 
 from . import ledgers, reapply, schedule, service
 
@@ -53,12 +52,10 @@ def ledger(path, kind):
 @records_cli.command("reapply-ledger")
 @click.option("--file", "path", default=None, type=click.Path(dir_okay=False, exists=True),
               help="廃棄簿ファイル（既定は CONSULT_RECORDS_DIR/disposal-ledger.jsonl）")
+@domain_errors_fail
 def reapply_ledger(path):
     """Dispose again the records that the disposal ledger file lists (after restoring an older backup)."""
-    try:
-        numbers = reapply.reapply(Path(path) if path else None)
-    except DomainError as exc:
-        fail(exc.message)
+    numbers = reapply.reapply(Path(path) if path else None)
     click.echo(f"廃棄簿に基づいて再び廃棄した記録: {len(numbers)}件 {' '.join(numbers)}".rstrip())
 
 
