@@ -29,7 +29,9 @@ FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in 
 FEEDBACK_TERMS = 6
 FEEDBACK_ONLY_DROP = True  # cases found only through the feedback words are not listed
 FEEDBACK_MAX_TERMS = 4   # only short queries get feedback (long ones have words enough)
-SOFT_WEIGHT = 1.0        # soft score (semantic.py), relative to BM25 divided by the best BM25
+SOFT_WEIGHT = 1.5        # soft score (semantic.py), relative to BM25 divided by the best BM25
+SOFT_FLOOR = 0.8         # ... counting only what a case's soft score has above this quantile
+                         # of the cases' soft scores for the text (semantic.above_floor)
 SOFT_COVER_POWER = 1.0   # ... times (1 - coverage of the best BM25 case) to this power
 SOFT_MIN_WEIGHT = 0.02   # below this (keywords a case covers) no soft score is computed
 SOFT_DEPTH = 50          # BM25 results fused with the soft score
@@ -192,24 +194,27 @@ def _soft(searcher, cache, sets, plan, allowed):
 
 
 def _fuse(results, soft, weight, nwords, page, limit):
-    """([(docnum, fused score)] of the page, count of soft-only documents): BM25 divided by
-    the best BM25 plus SOFT_WEIGHT x the soft score divided by the best soft score.  A text of
+    """([(docnum, fused score)] of the page, soft-only documents as a bitmap): BM25 divided by
+    the best BM25 plus SOFT_WEIGHT x the soft score above its SOFT_FLOOR quantile divided by
+    the best such score.  A text of
     SOFT_ONLY_WORDS words or more may also list the SOFT_ONLY_DOCS best cases by soft score
     that share no word with it; a few keywords only re-rank what they match."""
     bm = [(r.docnum, float(r.score or 0.0)) for r in results]
     top_bm = max((s for _, s in bm), default=0.0) or 1.0
+    soft = semantic.above_floor(soft, SOFT_FLOOR)
     top_soft = float(soft.max()) or 1.0
     fused = {d: s / top_bm + weight * float(soft[d]) / top_soft for d, s in bm}
-    only = 0
+    only = added = 0
     if nwords >= SOFT_ONLY_WORDS:
         k = min(SOFT_ONLY_DOCS + len(bm), len(soft))
         best = np.argpartition(-soft, k - 1)[:k] if k < len(soft) else np.arange(len(soft))
         for d in sorted(best.tolist(), key=lambda d: -soft[d]):
-            if only >= SOFT_ONLY_DOCS:
+            if added >= SOFT_ONLY_DOCS:  # a count: comparing the bitmap let one case in at most
                 break
             if d not in fused and soft[d] > 0:
                 fused[d] = weight * float(soft[d]) / top_soft
                 only |= 1 << d
+                added += 1
     order = sorted(fused.items(), key=lambda x: (-x[1], x[0]))
     return order[(page - 1) * limit:page * limit], only
 

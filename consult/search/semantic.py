@@ -117,6 +117,22 @@ def soft_scores(words, postings, size: int):
     return score if any_match else None
 
 
+def above_floor(soft, quantile: float):
+    """The part of every case's soft score above the ``quantile`` of the cases' non-zero soft
+    scores for this text (0 below it), for the fusion with BM25.
+
+    A soft score is a mean of similarities: every case gets some of it from the text's common
+    words, so the scores of a text sit in a narrow band (0.10-0.45) and divided by the best
+    they all came out at 0.3-1.0, which let BM25 decide the order.  Measured from the text's own
+    distribution, the floor is the same share of the cases at 80 cases as at 20,000."""
+    if quantile <= 0:
+        return soft
+    live = soft[soft > 0]
+    if not live.size:
+        return soft
+    return np.maximum(soft - float(np.quantile(live, quantile)), 0.0).astype(np.float32)
+
+
 def idf(n: int, df: int) -> float:
     return max(math.log((n + 1) / (df + 0.5)), 0.05)
 
