@@ -29,8 +29,8 @@ FEEDBACK_WEIGHT = 0.3    # ... at this weight (finds cases on the same theme in 
 FEEDBACK_TERMS = 6
 FEEDBACK_ONLY_DROP = True  # cases found only through the feedback words are not listed
 FEEDBACK_MAX_TERMS = 4   # only short queries get feedback (long ones have words enough)
-SOFT_WEIGHT = 1.5        # soft score (semantic.py), relative to BM25 divided by the best BM25
-SOFT_FLOOR = 0.8         # ... counting only what a case's soft score has above this quantile
+SOFT_WEIGHT = 2.5        # soft score (semantic.py), relative to BM25 divided by the best BM25
+SOFT_FLOOR = 0.7         # ... counting only what a case's soft score has above this quantile
                          # of the cases' soft scores for the text (semantic.above_floor)
 SOFT_COVER_POWER = 1.0   # ... times (1 - coverage of the best BM25 case) to this power
 SOFT_MIN_WEIGHT = 0.02   # below this (keywords a case covers) no soft score is computed
