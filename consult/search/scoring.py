@@ -180,8 +180,7 @@ def _soft(searcher, cache, sets, plan, allowed):
     if todo:
         if len(memo) > 50_000:
             memo.clear()
-        memo.update(semantic.expansions_of(
-            todo, lambda w: searcher.doc_frequency(SEARCH_FIELD, w) > 0))
+        memo.update(semantic.expansions_of(todo, semantic.indexed_test(searcher, cache, SEARCH_FIELD)))
     # A word no case contains weighs like the rarest word (it is the most specific).
     words = [(semantic.idf(n, df), memo[t]) for t, df in plan.soft if memo[t]]
     words = sorted(words, key=lambda x: -x[0])[:SOFT_MAX_WORDS]

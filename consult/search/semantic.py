@@ -133,6 +133,31 @@ def above_floor(soft, quantile: float):
     return np.maximum(soft - float(np.quantile(live, quantile)), 0.0).astype(np.float32)
 
 
+def indexed_test(searcher, cache, field: str):
+    """A function telling whether a word is a term of ``field``: for words with a vector row
+    (every candidate near word) from the set of such terms, read once per searcher from the
+    lexicon and kept in its cache dict; for the others from the index.  Asking the index for
+    every candidate near word (``doc_frequency``: about 900 look-ups for a paragraph's new
+    words) was half the time of a whole-text search at 20,000 cases."""
+    memo = cache if cache is not None else {}
+    rows = vectors._load()["words"]
+    got = memo.get("soft_lexicon")
+    if got is None:
+        got = set()
+        for t in searcher.reader().lexicon(field):
+            t = t.decode("utf-8") if isinstance(t, bytes) else t
+            if t in rows:
+                got.add(t)
+        got = frozenset(got)
+        memo["soft_lexicon"] = got
+
+    def indexed(word: str) -> bool:
+        if word in rows:
+            return word in got
+        return searcher.doc_frequency(field, word) > 0
+    return indexed
+
+
 def idf(n: int, df: int) -> float:
     return max(math.log((n + 1) / (df + 0.5)), 0.05)
 

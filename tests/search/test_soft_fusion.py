@@ -63,3 +63,16 @@ def test_the_floor_ranks_the_case_near_in_meaning_first(tmp_path, monkeypatch):
     text = "しまってある食べ物や飲み物がいくつ残っているのか、電話で聞かないと分からない。気づいたら捨てることもある"
     hits = squery.search(ix, text, facets=False).hits
     assert hits[0].ref == "F-1"
+
+
+def test_the_lexicon_test_agrees_with_the_index(tmp_path):
+    if not semantic.available():
+        pytest.skip("wordvec.npz not shipped")
+    ix = sindex.open_index(str(tmp_path / "ix"))
+    sindex.upsert_cases(ix, [{"ref": "L-1", "title": "会議室の予約をオンライン化",
+                              "problem": "会議室の予約を電話と紙の台帳で受けていた"}])
+    searcher, cache = sindex.get_searcher(ix)
+    indexed = semantic.indexed_test(searcher, cache, scoring.SEARCH_FIELD)
+    for word in ("会議室", "予約", "電話", "台帳", "飲料", "ホワイトボード", "zzz未知語"):
+        assert indexed(word) == (searcher.doc_frequency(scoring.SEARCH_FIELD, word) > 0), word
+    assert "soft_lexicon" in cache  # read once per searcher
