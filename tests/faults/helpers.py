@@ -65,15 +65,19 @@ class Server:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         return {int(p) for p in children.read_text().split()} if children.exists() else set()
 
-    def stop(self) -> None:
-        """Stop the master (and so the workers)."""
+    def terminate(self) -> None:
+        """Ask the master to stop (SIGTERM) without waiting (see stop())."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+
+    def stop(self) -> None:
+        """Stop the master (and so the workers): SIGTERM, then SIGKILL after 15 s."""
+        self.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 

@@ -67,15 +67,25 @@ class Host:
     def url(self) -> str:
         return self.server.url
 
+    def terminate(self) -> None:
+        """Ask the follower and the web server to stop, without waiting (stop() waits)."""
+        if self.follow_proc is not None and self.follow_proc.poll() is None and not getattr(self, "_told", False):
+            self.follow_proc.send_signal(signal.SIGINT)  # once: a second SIGINT would interrupt its clean exit
+            self._told = True
+        if self.server is not None:
+            self.server.terminate()
+
     def stop(self) -> None:
-        if self.follow_proc is not None and self.follow_proc.poll() is None:
-            self.follow_proc.send_signal(signal.SIGINT)
+        """Stop both processes: signalled together, then each waited for (killed after its grace time)."""
+        self.terminate()
+        if self.follow_proc is not None:
             try:
                 self.follow_proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.follow_proc.kill()
                 self.follow_proc.wait()
         self.follow_proc = None
+        self._told = False
         if getattr(self, "follow_log", None) is not None:
             self.follow_log.close()
             self.follow_log = None

@@ -74,6 +74,8 @@ def cluster(users, database_url, tmp_path_factory):
         yield hosts
     finally:
         proxy.restore()
+        for host in hosts.values():  # all are told at once; then each is waited for
+            host.terminate()
         for host in hosts.values():
             host.stop()
         proxy.stop()
