@@ -80,7 +80,7 @@ def _search(searcher, cache, text, limit, filters, sort, page, facets, max_terms
         total = matched.bit_count()
     else:
         hits, searched, estimate, only_soft, exact = scoring.relevance(
-            searcher, cache, sets, terms, plan, weights, allowed, limit, page, soft)
+            searcher, cache, sets, terms, plan, weights, allowed, limit, page, soft, neighbours=soft)
         if names or estimate is None:
             matched = scoring.matching(sets, searched) | only_soft
             if allowed is not None:

@@ -16,17 +16,17 @@ def test_every_soft_only_case_is_listed_up_to_the_limit(monkeypatch):
     soft = np.zeros(40, dtype=np.float32)
     soft[[5, 9, 17, 30, 33]] = [0.5, 0.4, 0.3, 0.2, 0.1]
     results = [SimpleNamespace(docnum=2, score=4.0)]
-    rows, only = scoring._fuse(results, soft, 1.0, scoring.SOFT_ONLY_WORDS, 1, 10)
+    rows, only = scoring._fuse(results, soft, 1.0, scoring.SOFT_ONLY_WORDS)
     assert [d for d, _ in rows] == [2, 5, 9, 17, 30, 33]
     assert only == sum(1 << d for d in (5, 9, 17, 30, 33))
     monkeypatch.setattr(scoring, "SOFT_ONLY_DOCS", 2)
-    rows, only = scoring._fuse(results, soft, 1.0, scoring.SOFT_ONLY_WORDS, 1, 10)
+    rows, only = scoring._fuse(results, soft, 1.0, scoring.SOFT_ONLY_WORDS)
     assert [d for d, _ in rows] == [2, 5, 9] and bin(only).count("1") == 2
 
 
 def test_keywords_add_no_soft_only_case():
     soft = np.array([0.0, 0.9, 0.2], dtype=np.float32)
-    rows, only = scoring._fuse([SimpleNamespace(docnum=2, score=1.0)], soft, 1.0, 2, 1, 10)
+    rows, only = scoring._fuse([SimpleNamespace(docnum=2, score=1.0)], soft, 1.0, 2)
     assert [d for d, _ in rows] == [2] and only == 0
 
 
