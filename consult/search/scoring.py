@@ -35,7 +35,9 @@ SOFT_FLOOR = 0.7         # ... counting only what a case's soft score has above 
                          # of the cases' soft scores for the text (semantic.above_floor)
 SOFT_COVER_POWER = 1.0   # ... times (1 - coverage of the best BM25 case) to this power
 SOFT_MIN_WEIGHT = 0.02   # below this (keywords a case covers) no soft score is computed
-SOFT_DEPTH = 50          # BM25 results fused with the soft score
+RERANK_DEPTH = 50        # BM25 results of a whole text re-ranked by the soft score and the neighbours ...
+NEIGHBOUR_DEPTH = 20     # ... and of keywords by the neighbours (a top 50 cost keyword searches 6 ms at
+                         # p95 at 20,000 cases); deeper ones follow in BM25 order (every page a slice of one order)
 SOFT_MAX_WORDS = 16      # a long text: its most specific words are soft-matched
 SOFT_ONLY_WORDS = 5      # texts of this many words may list cases sharing none of them ...
 SOFT_ONLY_DOCS = 10      # ... at most this many, the best by soft score
@@ -130,7 +132,10 @@ def relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page,
     # MRR +0.02, synonym -0.02) and cost 20 ms CPU at p95 at 20,000 cases.
     may_soft = bool(soft_ok and SOFT_WEIGHT and plan.soft and len(plan.words) >= SOFT_ONLY_WORDS
                     and semantic.available())
-    depth = max(page * limit, SOFT_DEPTH) if may_soft else page * limit
+    # Re-ranked: the first `window` results (a whole text: soft score and neighbours; keywords: neighbours only).
+    window = RERANK_DEPTH if may_soft else NEIGHBOUR_DEPTH
+    reranked = may_soft or bool(neighbours and NEIGHBOUR_DOCS and NEIGHBOUR_WEIGHT > 0)
+    depth = max(page * limit, window) if reranked else page * limit
     kwargs = {"filter": set(bits_to_ids(allowed)) if allowed is not None else None,
               "limit": depth}
     q = build(terms)
@@ -153,18 +158,30 @@ def relevance(searcher, cache, sets, terms, plan, weights, allowed, limit, page,
         weight = SOFT_WEIGHT * max(0.0, 1.0 - cover) ** SOFT_COVER_POWER
         if weight > SOFT_MIN_WEIGHT:
             soft = _soft(searcher, cache, sets, plan, allowed)
+    # Not list(results): it calls len(), which counts every match (twice the work).
+    found = [r for r in results]  # the top `depth` only
+    head, tail = found[:window], [(r.docnum, float(r.score or 0.0)) for r in found[window:]]
     if soft is None:
-        # Not list(results): it calls len(), which counts every match (twice the work).
-        ranked = [(r.docnum, float(r.score or 0.0)) for r in results]
+        ranked = [(r.docnum, float(r.score or 0.0)) for r in head]
         estimate = results.estimated_length()
     else:
-        ranked, only_soft = _fuse(results, soft, weight, len(plan.words))
+        ranked, only_soft = _fuse(head, soft, weight, len(plan.words))
         estimate = None
     near = set()
-    if neighbours and NEIGHBOUR_DOCS and NEIGHBOUR_WEIGHT > 0 and ranked:
+    bonus = bool(neighbours and NEIGHBOUR_DOCS and NEIGHBOUR_WEIGHT > 0 and ranked)
+    if bonus:
         ranked, near = _neighbour_bonus(searcher, cache, ranked, allowed)
         for d in near:
             only_soft |= 1 << d
+    if tail:
+        # Only the first `window` results are re-ranked; the deeper ones follow in BM25 order, so that every
+        # page is a slice of one order (page 2 never repeats a case of page 1 nor skips one). Re-ranked scores
+        # are shares of the best; the deeper ones get theirs too, never above the last re-ranked one.
+        listed = {d for d, _ in ranked}
+        if soft is not None or bonus:
+            top_bm, last = float(found[0].score or 0.0) or 1.0, ranked[-1][1]
+            tail = [(d, min(last, s / top_bm)) for d, s in tail]
+        ranked += [(d, s) for d, s in tail if d not in listed]
     rows = ranked[(page - 1) * limit:page * limit]
     coverage = lazy_coverage(sets, [d for d, _ in rows], plan)
     hits = [make_hit(searcher, d, searcher.stored_fields(d), list(weights), coverage, score)

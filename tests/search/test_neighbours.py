@@ -82,3 +82,19 @@ def test_suggestions_do_not_use_neighbours(ix, monkeypatch):
     assert not calls
     squery.search(ix, "旅費 ワークフロー 出張", facets=False)
     assert calls
+
+
+@pytest.mark.parametrize("text", ["予約 紙", "会議室や公用車の予約を紙や電話で受けていて、出張の届も紙の様式で回している"])
+def test_every_page_is_a_slice_of_one_order(tmp_path, monkeypatch, text):
+    """Re-ranking (neighbours, soft score) only moves the first RERANK_DEPTH results; deeper ones follow in BM25
+    order. Page by page the cases are those of one long list: none twice, none skipped (page 2 used to be ranked
+    over its own deeper pool and could repeat a case of page 1)."""
+    many = [dict(c, ref=f"{c['ref']}-{i}", title=f"{c['title']}（{i}）") for i in range(6) for c in CASES]
+    ix = sindex.open_index(str(tmp_path / "ix"))
+    sindex.upsert_cases(ix, many)
+    monkeypatch.setattr(scoring, "RERANK_DEPTH", 5)  # the boundary falls inside page 2 of 3
+    monkeypatch.setattr(scoring, "NEIGHBOUR_DEPTH", 5)
+    whole = _refs(ix, text, limit=30)
+    assert len(whole) > 9
+    paged = [r for page in (1, 2, 3) for r in _refs(ix, text, limit=3, page=page)]
+    assert len(paged) == len(set(paged)) and paged == whole[:len(paged)]
