@@ -9,6 +9,9 @@ RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt 2>/dev/null | c
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist); a test file stays in one process (the journeys build on each other). Browser, proxy
+# and several-host tests mostly wait, so two processes per suite finish sooner even on two cores.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint install install-dev serve demo-reset
 
@@ -51,9 +54,10 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit -q -r consult models -lll
 
-## make test: lint, then the whole suite (SQLite; PostgreSQL too when CONSULT_TEST_DATABASE_URL is set)
+## make test [TEST_WORKERS=2]: lint, then the whole suite in TEST_WORKERS processes (SQLite; PostgreSQL instead when
+## CONSULT_TEST_DATABASE_URL is set, one database per process next to it). TEST_WORKERS=0: one process.
 test: lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 ## make demo-reset: forget the local demo (SQLite database, attachments, search index); the next `make run`
 ## migrates and seeds it again. Only for the default locations: refuses when CONSULT_DATABASE_URL, CONSULT_INSTANCE,

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from consult import create_app
 from consult.search import index as search_index
@@ -85,11 +86,28 @@ def _reset_schema(url: str) -> None:
         engine.dispose()
 
 
+def _worker_database(base_url: str, worker: str) -> str:
+    """The PostgreSQL database of one pytest-xdist worker: ``<configured name>_<worker>`` on the same server, created
+    when missing (workers must not empty each other's tables). Without xdist the configured database itself."""
+    if not worker:
+        return base_url
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url():
-    """The test database: PostgreSQL when configured, else a fresh SQLite file."""
+    """The test database: PostgreSQL when configured (one per xdist worker), else a fresh SQLite file."""
     if PG_URL:
-        url = PG_URL
+        url = _worker_database(PG_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='consult-test-')) / 'test.sqlite3'}"
     _reset_schema(url)

@@ -3,7 +3,9 @@ driven by a headless Chromium (the system's /usr/bin/chromium) through Playwrigh
 
 The fixture names start with `e2e_` so that they never collide with pytest-playwright's own
 `browser` / `page` fixtures (which would try to use a downloaded browser)."""
+import inspect
 import os
+import sys
 import tempfile
 import threading
 import uuid
@@ -111,6 +113,36 @@ def e2e_requests():
     return RequestLog()
 
 
+class _CheapStack:
+    """Stands for the ``inspect`` module inside Playwright's connection code, with a cheaper ``stack()``.
+
+    Every Playwright call records its caller's stack (for trace files and error messages) with
+    ``inspect.stack(0)``, which looks up every frame's source file and module: under pytest's deep stacks that was
+    a tenth of the whole suite's CPU time. The same frames, with their code objects' file names, are all Playwright
+    reads (file, line, function, locals' ``self``)."""
+
+    def __getattr__(self, name):
+        return getattr(inspect, name)
+
+    @staticmethod
+    def stack(context=1):
+        """The caller's frames, innermost first, as ``inspect.FrameInfo`` without source look-ups."""
+        frames, frame = [], sys._getframe(1)
+        while frame is not None:
+            frames.append(inspect.FrameInfo(frame, frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name,
+                                            None, None))
+            frame = frame.f_back
+        return frames
+
+
+def _cheap_playwright_stacks() -> None:
+    """Give Playwright's modules that record call stacks the cheap ``stack()`` (see _CheapStack)."""
+    from playwright._impl import _connection, _network
+
+    for module in (_connection, _network):
+        module.inspect = _CheapStack()
+
+
 @pytest.fixture(scope="session")
 def e2e_browser():
     """One headless Chromium for the whole session (the system package, never a downloaded one)."""
@@ -122,6 +154,7 @@ def e2e_browser():
         )
     from playwright.sync_api import sync_playwright
 
+    _cheap_playwright_stacks()
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     try:
