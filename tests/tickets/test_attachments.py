@@ -16,10 +16,12 @@ from .helpers import EXE, PDF, PNG, intake_data, upload
 
 
 def _docx() -> bytes:
+    """A minimal .docx, the same bytes whenever it is built (a fixed date in the archive: the bytes are part of the
+    test ids, which every pytest-xdist process must collect alike)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, data in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 4, 1, 9, 0, 0)), data)
     return buffer.getvalue()
 
 
