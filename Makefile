@@ -13,7 +13,7 @@ PORT ?= 5000
 # and several-host tests mostly wait, so two processes per suite finish sooner even on two cores.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint install install-dev serve demo-reset
+.PHONY: run test lint install install-dev serve demo-reset screenshots
 
 $(RUN_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ lint: $(DEV_STAMP)
 ## CONSULT_TEST_DATABASE_URL is set, one database per process next to it). TEST_WORKERS=0: one process.
 test: lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+## make screenshots: the browser tests, saving their screenshots into docs/screenshots/ (the README's pictures);
+## a plain `make test` saves them in a temporary folder and leaves the work tree as it was
+screenshots: $(DEV_STAMP)
+	CONSULT_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e
 
 ## make demo-reset: forget the local demo (SQLite database, attachments, search index); the next `make run`
 ## migrates and seeds it again. Only for the default locations: refuses when CONSULT_DATABASE_URL, CONSULT_INSTANCE,

@@ -3,8 +3,10 @@ driven by a headless Chromium (the system's /usr/bin/chromium) through Playwrigh
 
 The fixture names start with `e2e_` so that they never collide with pytest-playwright's own
 `browser` / `page` fixtures (which would try to use a downloaded browser)."""
+import atexit
 import inspect
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -26,7 +28,11 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--lang=ja",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder, so that a test run leaves the work tree as it was;
+# `make screenshots` (CONSULT_SCREENSHOTS=docs/screenshots) refreshes the pictures of the README.
+SCREENSHOTS = Path(os.environ.get("CONSULT_SCREENSHOTS") or tempfile.mkdtemp(prefix="consult-screenshots-")).resolve()
+if not os.environ.get("CONSULT_SCREENSHOTS"):
+    atexit.register(shutil.rmtree, SCREENSHOTS, ignore_errors=True)
 DEFAULT_VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -236,7 +242,14 @@ def shared_state():
     return {}
 
 
-def screenshot(page, name: str) -> None:
-    """Save a full-page PNG into docs/screenshots/ under a stable name."""
+def save_png(target, name: str, **options) -> Path:
+    """Save a PNG of a page or of one element under SCREENSHOTS with a stable name; return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, animations="disabled", caret="hide")
+    path = SCREENSHOTS / name
+    target.screenshot(path=str(path), animations="disabled", caret="hide", **options)
+    return path
+
+
+def screenshot(page, name: str) -> None:
+    """Save the whole page (scrolled) as a PNG."""
+    save_png(page, name, full_page=True)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models import User, db
 
-from .conftest import SCREENSHOTS
+from .conftest import save_png
 from .test_journeys import Checks, click_and_wait, field
 from .test_journeys_desk import _file_by_phone
 
@@ -18,9 +18,8 @@ VIEW = {"width": 1200, "height": 800}
 
 
 def shot(target, name: str) -> None:
-    """Save a page's viewport or one element under docs/screenshots/ (small PNGs for the README)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    target.screenshot(path=str(SCREENSHOTS / name), animations="disabled", caret="hide")
+    """Save a page's viewport or one element (small PNGs for the README)."""
+    save_png(target, name)
 
 
 def _open_numbers(page, n: int) -> list[str]:

@@ -1,8 +1,9 @@
 """The redesigned staff screens in a real Chromium: 受付一覧 density and folding filters, print output,
-inline attachments, phone cards; each screen is saved at 1366×768 and 375 px into docs/screenshots/."""
+inline attachments, phone cards; each screen is saved at 1366×768 and 375 px (`make screenshots` keeps them
+in docs/screenshots/)."""
 import pytest
 
-from .conftest import SCREENSHOTS
+from .conftest import save_png
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +28,8 @@ _WRAPPED_TOKENS = """(selector) => {
 
 
 def shot(page, name: str) -> None:
-    """Save the visible viewport (what a person sees without scrolling) under docs/screenshots/."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=False, animations="disabled", caret="hide")
+    """Save the visible viewport (what a person sees without scrolling)."""
+    save_png(page, name, full_page=False)
 
 
 def rows_in_view(page) -> int:
@@ -103,7 +103,6 @@ def test_print_view_is_one_or_two_a4_pages(e2e):
     pdf = page.pdf(format="A4", print_background=False, prefer_css_page_size=True)
     pages = _pdf_pages(pdf)
     assert 1 <= pages <= 2, f"the print view of {number} takes {pages} pages"
-    (SCREENSHOTS / "print-sample.pdf").unlink(missing_ok=True)
     page.emulate_media(media="screen")
     shot(page, "14-print-1366.png")
     # the staff ticket page itself prints without navigation and forms
