@@ -1,11 +1,23 @@
 """Test data factories that mirror the models: make_user(...), make_ticket(...), make_case(...)."""
+import io
 import itertools
+import zipfile
 from functools import cache
 
 from models import Case, Category, Comment, Department, Ticket, User, db, utcnow
 
 PASSWORD = "correct-horse-42"
 _seq = itertools.count(1)
+
+
+def zip_bytes(entries: dict[str, bytes | str], compression: int = zipfile.ZIP_STORED) -> bytes:
+    """A ZIP archive with these members, the same bytes whenever it is built: every member has a fixed date (archives
+    built at collection time are part of test ids, which every pytest-xdist process must collect alike)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in entries.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 4, 1, 9, 0, 0)), data, compression)
+    return buffer.getvalue()
 
 
 @cache

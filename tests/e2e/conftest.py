@@ -30,8 +30,9 @@ CHROMIUM_ARGS = [
 ]
 # Screenshots go to a temporary folder, so that a test run leaves the work tree as it was;
 # `make screenshots` (CONSULT_SCREENSHOTS=docs/screenshots) refreshes the pictures of the README.
-SCREENSHOTS = Path(os.environ.get("CONSULT_SCREENSHOTS") or tempfile.mkdtemp(prefix="consult-screenshots-")).resolve()
-if not os.environ.get("CONSULT_SCREENSHOTS"):
+_KEEP_SCREENSHOTS = os.environ.get("CONSULT_SCREENSHOTS")
+SCREENSHOTS = Path(_KEEP_SCREENSHOTS or tempfile.mkdtemp(prefix="consult-screenshots-")).resolve()
+if not _KEEP_SCREENSHOTS:
     atexit.register(shutil.rmtree, SCREENSHOTS, ignore_errors=True)
 DEFAULT_VIEWPORT = {"width": 1280, "height": 900}
 

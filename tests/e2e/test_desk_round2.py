@@ -8,18 +8,13 @@ from sqlalchemy import select
 
 from models import User, db
 
-from .conftest import save_png
+from .conftest import save_png as shot  # a page's viewport or one element: small PNGs for the README
 from .test_journeys import Checks, click_and_wait, field
 from .test_journeys_desk import _file_by_phone
 
 pytestmark = pytest.mark.browser
 
 VIEW = {"width": 1200, "height": 800}
-
-
-def shot(target, name: str) -> None:
-    """Save a page's viewport or one element (small PNGs for the README)."""
-    save_png(target, name)
 
 
 def _open_numbers(page, n: int) -> list[str]:

@@ -9,19 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from models import Attachment, db
+from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
-    """A ZIP archive with these members, the same bytes whenever it is built (a fixed date: the bytes are part of
-    test ids, which every pytest-xdist process must collect alike)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries.items():
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 4, 1, 9, 0, 0)), data, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    """A deflated ZIP archive with these members (always the same bytes)."""
+    return factories.zip_bytes(entries, zipfile.ZIP_DEFLATED)
 
 
 def _reply(client, number, files, body="添付します"):

@@ -1,7 +1,5 @@
 """Attachments: allow-list by content, storage, download headers and access."""
 import hashlib
-import io
-import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,13 +14,8 @@ from .helpers import EXE, PDF, PNG, intake_data, upload
 
 
 def _docx() -> bytes:
-    """A minimal .docx, the same bytes whenever it is built (a fixed date in the archive: the bytes are part of the
-    test ids, which every pytest-xdist process must collect alike)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")):
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 4, 1, 9, 0, 0)), data)
-    return buffer.getvalue()
+    """A minimal .docx (always the same bytes)."""
+    return factories.zip_bytes({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 
 
 def _status(client, url) -> int:
