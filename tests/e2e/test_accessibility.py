@@ -173,6 +173,30 @@ def pages(e2e_browser, e2e_server, e2e_requests):
     session.close()
 
 
+NARROW_MODES = {  # mode: (viewport, device scale factor)
+    "zoom200": ({"width": 640, "height": 400}, 2),
+    "width375": ({"width": 375, "height": 740}, 2),
+}
+
+
+@pytest.fixture(scope="module")
+def narrow_pages(e2e_browser, e2e_server, e2e_requests):
+    """One page per role and narrow mode, shared by the module: a new browser context costs about a second of
+    Chromium's CPU, and these checks only read the pages."""
+    session = Session(e2e_browser, e2e_server, e2e_requests)
+    cache = {}
+
+    def get(login, mode):
+        if (login, mode) not in cache:
+            viewport, scale = NARROW_MODES[mode]
+            cache[login, mode] = (session.login(login, viewport=viewport, reuse=True, device_scale_factor=scale)
+                                  if login else session.new_page(viewport=viewport, device_scale_factor=scale))
+        return cache[login, mode]
+
+    yield get
+    session.close()
+
+
 def _open(page, target) -> str:
     """Go to `target` (a URL, 'intake-errors' or a function giving the URL); return the URL shown."""
     page.console_errors.clear()
@@ -214,15 +238,10 @@ def test_axe_reports_violations(e2e):
 @pytest.mark.parametrize(("login", "target"), NARROW, ids=[f"{lg or 'anonymous'}-{t.strip('/').split('?')[0] or 'home' if isinstance(t, str) else t.__name__.strip('_')}"
                                                    for lg, t in NARROW])
 @pytest.mark.parametrize("mode", ["zoom200", "width375"])
-def test_no_horizontal_scrolling(e2e, login, target, mode):
+def test_no_horizontal_scrolling(narrow_pages, login, target, mode):
     """At 200 % zoom (1280x800 halved: 640x400 CSS px at scale 2) and at a 375 px phone width, the body
     does not scroll sideways (wide tables may scroll inside their own .table-wrap)."""
-    if mode == "zoom200":
-        viewport, scale = {"width": 640, "height": 400}, 2
-    else:
-        viewport, scale = {"width": 375, "height": 740}, 2
-    page = e2e.login(login, viewport=viewport, reuse=True, device_scale_factor=scale) if login else e2e.new_page(
-        viewport=viewport, device_scale_factor=scale)
+    page = narrow_pages(login, mode)
     url = _open(page, target)
     widths = horizontal_overflow(page)
     assert widths["scroll"] <= widths["client"] + 1, f"{url} scrolls sideways at {mode}: {widths}"
