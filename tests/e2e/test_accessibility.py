@@ -157,36 +157,22 @@ NARROW = [  # pages checked at 200 % zoom and at 375 px
 ]
 
 
-@pytest.fixture(scope="module")
-def pages(e2e_browser, e2e_server, e2e_requests):
-    """One logged-in page per role, shared by the module (logging in is the slow part)."""
-    session = Session(e2e_browser, e2e_server, e2e_requests)
-    cache = {}
-
-    def get(login):
-        if login not in cache:
-            cache[login] = session.login(login) if login else session.new_page()
-        return cache[login]
-
-    get.session = session
-    yield get
-    session.close()
-
-
-NARROW_MODES = {  # mode: (viewport, device scale factor)
+# Screen sizes of the narrow checks: mode -> (viewport, device scale factor). None: the default desktop window.
+NARROW_MODES = {
+    None: (None, 1),
     "zoom200": ({"width": 640, "height": 400}, 2),
     "width375": ({"width": 375, "height": 740}, 2),
 }
 
 
 @pytest.fixture(scope="module")
-def narrow_pages(e2e_browser, e2e_server, e2e_requests):
-    """One page per role and narrow mode, shared by the module: a new browser context costs about a second of
-    Chromium's CPU, and these checks only read the pages."""
+def pages(e2e_browser, e2e_server, e2e_requests):
+    """One page per role (logged in) and screen size, shared by the module: a new browser context costs Chromium
+    about a second of CPU (logging in too), and these checks only read the pages."""
     session = Session(e2e_browser, e2e_server, e2e_requests)
     cache = {}
 
-    def get(login, mode):
+    def get(login, mode=None):
         if (login, mode) not in cache:
             viewport, scale = NARROW_MODES[mode]
             cache[login, mode] = (session.login(login, viewport=viewport, reuse=True, device_scale_factor=scale)
@@ -238,10 +224,10 @@ def test_axe_reports_violations(e2e):
 @pytest.mark.parametrize(("login", "target"), NARROW, ids=[f"{lg or 'anonymous'}-{t.strip('/').split('?')[0] or 'home' if isinstance(t, str) else t.__name__.strip('_')}"
                                                    for lg, t in NARROW])
 @pytest.mark.parametrize("mode", ["zoom200", "width375"])
-def test_no_horizontal_scrolling(narrow_pages, login, target, mode):
+def test_no_horizontal_scrolling(pages, login, target, mode):
     """At 200 % zoom (1280x800 halved: 640x400 CSS px at scale 2) and at a 375 px phone width, the body
     does not scroll sideways (wide tables may scroll inside their own .table-wrap)."""
-    page = narrow_pages(login, mode)
+    page = pages(login, mode)
     url = _open(page, target)
     widths = horizontal_overflow(page)
     assert widths["scroll"] <= widths["client"] + 1, f"{url} scrolls sideways at {mode}: {widths}"
