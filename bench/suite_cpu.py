@@ -61,11 +61,10 @@ def kind_of(pid: str) -> str | None:
     return "other: " + os.path.basename(cmd.split(" ", 1)[0])
 
 
-def busy_ticks() -> tuple[int, int]:
-    """(busy, total) clock ticks of all cores since boot, from the first line of /proc/stat."""
+def busy_ticks() -> int:
+    """Busy clock ticks of all cores since boot (all but idle and iowait), from the first line of /proc/stat."""
     fields = [int(x) for x in _read("/proc/stat").split(b"\n", 1)[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return sum(fields) - idle, sum(fields)
+    return sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)
 
 
 class Sampler(threading.Thread):
@@ -119,13 +118,13 @@ def main() -> int:
     sampler = Sampler(args.interval)
     sampler.sample()  # processes already running (services) count only what they spend from now on
     already = set(sampler.seen)
-    busy0, total0 = busy_ticks()
+    busy0 = busy_ticks()
     start = time.monotonic()
     sampler.start()
     rc = subprocess.call(command)
     wall = time.monotonic() - start
     sampler.stop()
-    busy1, total1 = busy_ticks()
+    busy1 = busy_ticks()
 
     totals: dict[str, float] = {}
     for key, (kind, cpu, first) in sampler.seen.items():
